@@ -1,0 +1,37 @@
+import type { GroupByKey } from 'src/analysis/dto/analysis-query.dto';
+
+/**
+ * A syntactically valid analysis request, whichever endpoint it came through. `MetricService`
+ * checks it against the dataset and normalises it into a `DatasetQuery`.
+ */
+export interface AnalysisRequest {
+  readonly metrics: readonly string[];
+  readonly countries?: readonly string[];
+  readonly years?: readonly number[];
+  /** ISO dates, inclusive. */
+  readonly from?: string;
+  readonly to?: string;
+  readonly groupBy: readonly GroupByKey[];
+}
+
+/** One result row: its group keys, then one entry per requested metric. */
+export type AnalysisResultRow = Record<string, string | number | null>;
+
+/** The normalised query echoed back to the client, with defaults filled in. */
+export interface NormalisedQueryEcho {
+  readonly metrics: readonly string[];
+  readonly countries: readonly string[];
+  readonly years: readonly number[] | null;
+  readonly from: string | null;
+  readonly to: string | null;
+  readonly groupBy: readonly GroupByKey[];
+}
+
+export interface AnalysisResult {
+  readonly dataset: string;
+  readonly query: NormalisedQueryEcho;
+  readonly matchedRows: number;
+  /** Rows the dataset skipped at load time (lenient mode), so no answer hides them. */
+  readonly rejectedRows: number;
+  readonly results: readonly AnalysisResultRow[];
+}

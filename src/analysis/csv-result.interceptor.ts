@@ -1,0 +1,63 @@
+import {
+  Injectable,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { map, type Observable } from 'rxjs';
+import type { AnalysisResult } from 'src/analysis/analysis-request';
+
+/** RFC 4180 quoting: only fields that need it are quoted. */
+function csvField(value: string | number | null | undefined): string {
+  if (value === null || value === undefined) {
+    return '';
+  }
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+export function toCsv(result: AnalysisResult): string {
+  const columns = [...new Set(result.results.flatMap((row) => Object.keys(row)))];
+  const lines = [
+    columns.map(csvField).join(','),
+    ...result.results.map((row) => columns.map((column) => csvField(row[column])).join(',')),
+  ];
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/** True when the client asked for CSV, by `format=csv` or by preferring `text/csv` in Accept. */
+function wantsCsv(request: Request): boolean {
+  const format = request.query.format;
+  if (typeof format === 'string') {
+    return format.trim().toLowerCase() === 'csv';
+  }
+  return request.accepts(['application/json', 'text/csv']) === 'text/csv';
+}
+
+/** Serves an analysis result as a CSV download when the client asks for one. */
+@Injectable()
+export class CsvResultInterceptor implements NestInterceptor<
+  AnalysisResult,
+  AnalysisResult | string
+> {
+  intercept(
+    context: ExecutionContext,
+    next: CallHandler<AnalysisResult>,
+  ): Observable<AnalysisResult | string> {
+    const http = context.switchToHttp();
+    const request = http.getRequest<Request>();
+    if (!wantsCsv(request)) {
+      return next.handle();
+    }
+    const response = http.getResponse<Response>();
+    return next.handle().pipe(
+      map((result) => {
+        const filename = `${result.dataset}-analysis-${result.query.groupBy.join('-')}.csv`;
+        response.type('text/csv; charset=utf-8');
+        response.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
+        return toCsv(result);
+      }),
+    );
+  }
+}

@@ -1,0 +1,40 @@
+import { Controller, Get, HttpStatus, Param } from '@nestjs/common';
+import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { DatasetParamDto } from 'src/analysis/dto/dataset-param.dto';
+import { DatasetSummaryDto } from 'src/analysis/dto/analysis-response.dto';
+import {
+  ApiProblemResponses,
+  ProblemDetailsDto,
+} from 'src/common/problem/api-problem-responses.decorator';
+import { DatasetRepository, type DatasetSummary } from 'src/data/dataset.repository';
+
+@ApiTags('datasets')
+@ApiExtraModels(ProblemDetailsDto)
+@Controller({ path: 'datasets', version: '1' })
+export class DatasetsController {
+  constructor(private readonly datasets: DatasetRepository) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List the configured datasets with their summaries' })
+  @ApiOkResponse({ type: [DatasetSummaryDto] })
+  list(): Promise<DatasetSummary[]> {
+    return this.datasets.list();
+  }
+
+  @Get(':dataset')
+  @ApiOperation({
+    summary: 'Describe one dataset',
+    description:
+      'Rows, countries with their row counts, date span, years, load time, source file name and content hash.',
+  })
+  @ApiOkResponse({ type: DatasetSummaryDto })
+  @ApiProblemResponses({
+    status: HttpStatus.NOT_FOUND,
+    description: 'No dataset has that name.',
+    detail: "Dataset 'salez' does not exist. Available datasets: sales",
+    instance: '/v1/datasets/salez',
+  })
+  describe(@Param() { dataset }: DatasetParamDto): Promise<DatasetSummary> {
+    return this.datasets.summary(dataset);
+  }
+}

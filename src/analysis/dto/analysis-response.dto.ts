@@ -1,0 +1,122 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { GROUP_BY_KEYS, type GroupByKey } from 'src/analysis/dto/analysis-query.dto';
+
+export class NormalisedQueryDto {
+  @ApiProperty({ example: ['mean', 'median', 'p90'] })
+  metrics!: string[];
+
+  @ApiProperty({
+    description: 'Selected countries; every country when none was given.',
+    example: ['AR', 'CL'],
+  })
+  countries!: string[];
+
+  @ApiProperty({ type: [Number], nullable: true, example: [2024] })
+  years!: number[] | null;
+
+  @ApiProperty({ type: String, nullable: true, example: '2024-03-01' })
+  from!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: null })
+  to!: string | null;
+
+  @ApiProperty({ enum: GROUP_BY_KEYS, isArray: true, example: ['country', 'quarter'] })
+  groupBy!: GroupByKey[];
+}
+
+export class AnalysisResponseDto {
+  @ApiProperty({ example: 'sales' })
+  dataset!: string;
+
+  @ApiProperty({
+    description: 'The query as understood, defaults filled in.',
+    type: NormalisedQueryDto,
+  })
+  query!: NormalisedQueryDto;
+
+  @ApiProperty({ description: 'Rows that passed the filters.', example: 412 })
+  matchedRows!: number;
+
+  @ApiProperty({
+    description: 'Rows of this dataset skipped at load time in lenient mode (0 in strict mode).',
+    example: 0,
+  })
+  rejectedRows!: number;
+
+  @ApiProperty({
+    description:
+      'One object per group, ordered by its keys: group keys (`country` "AR", `year` 2024, `quarter` "2024-Q1", `month` "2024-03"), then each metric. Values are unrounded; `count` is an integer; stddev/variance are null for a single row.',
+    type: 'array',
+    items: {
+      type: 'object',
+      additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }], nullable: true },
+    },
+    example: [
+      { country: 'AR', quarter: '2024-Q1', mean: 812.4, median: 790.15, p90: 1260.3 },
+      { country: 'AR', quarter: '2024-Q2', mean: 798.02, median: 771.4, p90: 1233.9 },
+    ],
+  })
+  results!: Record<string, string | number | null>[];
+}
+
+export class CountryRowsDto {
+  @ApiProperty({ example: 'AR' })
+  code!: string;
+
+  @ApiProperty({ example: 742 })
+  rows!: number;
+}
+
+export class DateRangeDto {
+  @ApiProperty({ example: '2023-01-01' })
+  from!: string;
+
+  @ApiProperty({ example: '2025-12-31' })
+  to!: string;
+}
+
+export class RejectedRowDto {
+  @ApiProperty({ example: 17 })
+  line!: number;
+
+  @ApiProperty({ type: String, nullable: true, example: 'value' })
+  column!: string | null;
+
+  @ApiProperty({ example: '"abc" is not a finite number' })
+  reason!: string;
+}
+
+export class DatasetSummaryDto {
+  @ApiProperty({ example: 'sales' })
+  name!: string;
+
+  @ApiProperty({ example: 5000 })
+  rows!: number;
+
+  @ApiProperty({ type: [CountryRowsDto] })
+  countries!: CountryRowsDto[];
+
+  @ApiProperty({ type: DateRangeDto, nullable: true })
+  dateRange!: DateRangeDto | null;
+
+  @ApiProperty({ example: [2023, 2024, 2025] })
+  years!: number[];
+
+  @ApiProperty({ example: '2026-01-05T10:00:00.000Z' })
+  loadedAt!: string;
+
+  @ApiProperty({ description: 'File name of the source (never a path).', example: 'sales.csv' })
+  source!: string;
+
+  @ApiProperty({
+    description: 'SHA-256 of the file, hex.',
+    example: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+  })
+  sha256!: string;
+
+  @ApiProperty({ description: 'Rows skipped in lenient mode.', example: 0 })
+  rejectedRows!: number;
+
+  @ApiPropertyOptional({ type: [RejectedRowDto], description: 'The first skipped rows.' })
+  rejectedExamples!: RejectedRowDto[];
+}

@@ -1,0 +1,158 @@
+import { Injectable } from '@nestjs/common';
+import type {
+  AnalysisRequest,
+  AnalysisResult,
+  AnalysisResultRow,
+  NormalisedQueryEcho,
+} from 'src/analysis/analysis-request';
+import { NoMatchingDataError } from 'src/analysis/errors/no-matching-data.error';
+import { parseMetricName, type MetricSpec } from 'src/analysis/metrics/metric-spec';
+import { parseIsoDate } from 'src/common/calendar/day-number';
+import type { ParameterError } from 'src/common/errors/domain.error';
+import { InvalidParametersError } from 'src/common/errors/invalid-parameters.error';
+import type { DatasetQuery, PeriodUnit, ResultGroup } from 'src/data/dataset-query';
+import { DatasetRepository, type DatasetSummary } from 'src/data/dataset.repository';
+
+const PERIOD_UNITS: readonly PeriodUnit[] = ['year', 'quarter', 'month'];
+
+/** Formats an encoded period key (see `ResultGroup.period`) the way clients read it. */
+export function formatPeriod(unit: PeriodUnit, key: number): string | number {
+  switch (unit) {
+    case 'year':
+      return key;
+    case 'quarter':
+      return `${Math.floor(key / 4)}-Q${(key % 4) + 1}`;
+    case 'month':
+      return `${Math.floor(key / 12)}-${String((key % 12) + 1).padStart(2, '0')}`;
+  }
+}
+
+function unique<T>(items: readonly T[]): T[] {
+  return [...new Set(items)];
+}
+
+/**
+ * Answers analysis requests: checks them against the dataset, normalises them once into a
+ * `DatasetQuery`, lets the repository compute it and shapes the groups into result rows.
+ */
+@Injectable()
+export class MetricService {
+  constructor(private readonly datasets: DatasetRepository) {}
+
+  async analyse(dataset: string, request: AnalysisRequest): Promise<AnalysisResult> {
+    const summary = await this.datasets.summary(dataset);
+    const { query, echo } = this.normalise(request, summary);
+    const result = await this.datasets.query(dataset, query);
+    if (result.matchedRows === 0) {
+      throw new NoMatchingDataError(`No rows match ${this.describeFilters(echo, summary)}`);
+    }
+    return {
+      dataset,
+      query: echo,
+      matchedRows: result.matchedRows,
+      rejectedRows: summary.rejectedRows,
+      results: result.groups.map((group) => this.toRow(group, query)),
+    };
+  }
+
+  private normalise(
+    request: AnalysisRequest,
+    summary: DatasetSummary,
+  ): { query: DatasetQuery; echo: NormalisedQueryEcho } {
+    const errors: ParameterError[] = [];
+    const metrics: MetricSpec[] = [];
+    for (const name of unique(request.metrics.map((metric) => metric.trim().toLowerCase()))) {
+      const spec = parseMetricName(name);
+      if (spec) {
+        metrics.push(spec);
+      } else {
+        errors.push({ parameter: 'metrics', message: `has unknown metric '${name}'` });
+      }
+    }
+    if (metrics.length === 0 && errors.length === 0) {
+      errors.push({ parameter: 'metrics', message: 'is required' });
+    }
+
+    const known = new Set(summary.countries.map(({ code }) => code));
+    const countries = request.countries?.length
+      ? unique(request.countries.map((code) => code.toUpperCase())).sort()
+      : null;
+    const unknownCountries = (countries ?? []).filter((code) => !known.has(code));
+    if (unknownCountries.length > 0) {
+      errors.push({
+        parameter: 'countries',
+        message: `has ${unknownCountries.length > 1 ? 'countries' : 'a country'} not in dataset '${summary.name}': ${unknownCountries.join(', ')}; available: ${[...known].join(', ')}`,
+      });
+    }
+
+    const fromDay = request.from === undefined ? null : parseIsoDate(request.from);
+    const toDay = request.to === undefined ? null : parseIsoDate(request.to);
+    if (request.from !== undefined && fromDay === null) {
+      errors.push({ parameter: 'from', message: 'must be a real calendar date as YYYY-MM-DD' });
+    }
+    if (request.to !== undefined && toDay === null) {
+      errors.push({ parameter: 'to', message: 'must be a real calendar date as YYYY-MM-DD' });
+    }
+    if (fromDay !== null && toDay !== null && fromDay > toDay) {
+      errors.push({ parameter: 'to', message: `must not be before 'from' (${request.from})` });
+    }
+    if (errors.length > 0) {
+      throw new InvalidParametersError(errors);
+    }
+
+    const groupBy = request.groupBy.length > 0 ? unique(request.groupBy) : ['country' as const];
+    const period = PERIOD_UNITS.find((unit) => groupBy.includes(unit)) ?? null;
+    const years = request.years?.length ? unique(request.years).sort((a, b) => a - b) : null;
+    return {
+      query: {
+        countries,
+        years,
+        fromDay,
+        toDay,
+        groupByCountry: groupBy.includes('country'),
+        period,
+        metrics,
+      },
+      echo: {
+        metrics: metrics.map(({ name }) => name),
+        countries: countries ?? [...known],
+        years,
+        from: request.from ?? null,
+        to: request.to ?? null,
+        groupBy: groupBy.includes('none')
+          ? ['none']
+          : [
+              ...(groupBy.includes('country') ? (['country'] as const) : []),
+              ...(period ? [period] : []),
+            ],
+      },
+    };
+  }
+
+  private toRow(group: ResultGroup, query: DatasetQuery): AnalysisResultRow {
+    const row: AnalysisResultRow = {};
+    if (group.country !== null) {
+      row.country = group.country;
+    }
+    if (query.period && group.period !== null) {
+      row[query.period] = formatPeriod(query.period, group.period);
+    }
+    query.metrics.forEach(({ name }, index) => {
+      row[name] = group.values[index] ?? null;
+    });
+    return row;
+  }
+
+  private describeFilters(echo: NormalisedQueryEcho, summary: DatasetSummary): string {
+    const filters = [
+      `countries ${echo.countries.join(', ')}`,
+      ...(echo.years ? [`years ${echo.years.join(', ')}`] : []),
+      ...(echo.from ? [`from ${echo.from}`] : []),
+      ...(echo.to ? [`to ${echo.to}`] : []),
+    ];
+    const span = summary.dateRange
+      ? ` (data spans ${summary.dateRange.from} to ${summary.dateRange.to})`
+      : '';
+    return `${filters.join(', ')} in dataset '${summary.name}'${span}`;
+  }
+}

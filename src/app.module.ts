@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { APP_FILTER } from '@nestjs/core';
+import { AnalysisModule } from 'src/analysis/analysis.module';
+import { ProblemDetailsFilter } from 'src/common/filters/problem-details.filter';
+import { appConfig } from 'src/config/app.config';
+import { dataConfig } from 'src/config/data.config';
+import { HealthModule } from 'src/health/health.module';
+
+@Module({
+  imports: [
+    ConfigModule.forRoot({ isGlobal: true, cache: true, load: [appConfig, dataConfig] }),
+    AnalysisModule,
+    HealthModule,
+  ],
+  providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
+})
+export class AppModule {}

@@ -1,0 +1,103 @@
+import {
+  Catch,
+  HttpException,
+  HttpStatus,
+  Logger,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { STATUS_CODES } from 'node:http';
+import { DomainError } from 'src/common/errors/domain.error';
+import {
+  PROBLEM_CONTENT_TYPE,
+  PROBLEM_TYPES,
+  type ProblemDetails,
+} from 'src/common/problem/problem-details';
+
+const DOMAIN_PROBLEMS: Record<
+  DomainError['kind'],
+  { status: HttpStatus; type: string; title: string }
+> = {
+  'invalid-parameter': {
+    status: HttpStatus.BAD_REQUEST,
+    type: PROBLEM_TYPES.invalidParameter,
+    title: 'Invalid request parameter',
+  },
+  'not-found': { status: HttpStatus.NOT_FOUND, type: PROBLEM_TYPES.notFound, title: 'Not found' },
+  'no-data': {
+    status: HttpStatus.NOT_FOUND,
+    type: PROBLEM_TYPES.noData,
+    title: 'No matching data',
+  },
+};
+
+function httpExceptionDetail(exception: HttpException): string {
+  const response = exception.getResponse();
+  if (typeof response === 'string') {
+    return response;
+  }
+  const message = (response as { message?: unknown }).message;
+  if (Array.isArray(message)) {
+    return message.map(String).join('; ');
+  }
+  return typeof message === 'string' && message.length > 0 ? message : exception.message;
+}
+
+/**
+ * Turns every error into an RFC 9457 `application/problem+json` body: domain errors by their kind,
+ * framework HTTP exceptions by their status, and anything else into a bare 500 that is logged but
+ * never reveals its message or stack.
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger(ProblemDetailsFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<Request>();
+    const response = http.getResponse<Response>();
+    const problem = this.toProblem(exception, request.originalUrl ?? request.url);
+    if (response.headersSent) {
+      // A streamed body already started; the connection is the only thing left to end.
+      response.end();
+      return;
+    }
+    response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+  }
+
+  private toProblem(exception: unknown, instance: string): ProblemDetails {
+    if (exception instanceof DomainError) {
+      const { status, type, title } = DOMAIN_PROBLEMS[exception.kind];
+      return {
+        type,
+        title,
+        status,
+        detail: exception.message,
+        instance,
+        ...(exception.errors.length > 0 ? { errors: [...exception.errors] } : {}),
+      };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      return {
+        type: PROBLEM_TYPES.generic,
+        title: STATUS_CODES[status] ?? 'Error',
+        status,
+        detail: httpExceptionDetail(exception),
+        instance,
+      };
+    }
+    this.logger.error(
+      `Unexpected error on ${instance}`,
+      exception instanceof Error ? exception.stack : String(exception),
+    );
+    return {
+      type: PROBLEM_TYPES.generic,
+      title: 'Internal Server Error',
+      status: HttpStatus.INTERNAL_SERVER_ERROR,
+      detail: 'The server failed to answer this request. It has been logged.',
+      instance,
+    };
+  }
+}

@@ -1,0 +1,52 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { ParameterError } from 'src/common/errors/domain.error';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** Problem type URIs (RFC 9457 §3.1.1); `about:blank` where the status says it all. */
+export const PROBLEM_TYPES = {
+  invalidParameter: 'urn:sales-metrics:problem:invalid-parameter',
+  notFound: 'urn:sales-metrics:problem:not-found',
+  noData: 'urn:sales-metrics:problem:no-data',
+  generic: 'about:blank',
+} as const;
+
+export class ParameterErrorDto implements ParameterError {
+  @ApiProperty({ example: 'metrics' })
+  parameter!: string;
+
+  @ApiProperty({
+    example:
+      "has unknown metric 'avg'; allowed: count, sum, mean, median, min, max, stddev, variance, p1…p99",
+  })
+  message!: string;
+}
+
+/** RFC 9457 problem details, the body of every error this service returns. */
+export class ProblemDetailsDto {
+  @ApiProperty({ example: PROBLEM_TYPES.invalidParameter })
+  type!: string;
+
+  @ApiProperty({ example: 'Invalid request parameter' })
+  title!: string;
+
+  @ApiProperty({ example: 400 })
+  status!: number;
+
+  @ApiProperty({ example: "Invalid query parameter: 'metrics' has unknown metric 'avg'" })
+  detail!: string;
+
+  @ApiProperty({
+    description: 'The request path and query.',
+    example: '/v1/datasets/sales/analysis?metrics=avg',
+  })
+  instance!: string;
+
+  @ApiPropertyOptional({
+    type: [ParameterErrorDto],
+    description: 'Every invalid parameter, for 400s.',
+  })
+  errors?: ParameterErrorDto[];
+}
+
+export type ProblemDetails = ProblemDetailsDto;

@@ -1,0 +1,51 @@
+import type { DatasetQuery, DatasetQueryResult } from 'src/data/dataset-query';
+
+export interface CountryRows {
+  readonly code: string;
+  readonly rows: number;
+}
+
+export interface RejectedRowExample {
+  readonly line: number;
+  readonly column: string | null;
+  readonly reason: string;
+}
+
+/** What a client may learn about a loaded dataset. Never holds an absolute path. */
+export interface DatasetSummary {
+  readonly name: string;
+  readonly rows: number;
+  /** Sorted by code. */
+  readonly countries: readonly CountryRows[];
+  /** Inclusive ISO dates of the first and last sale; null for a dataset without rows. */
+  readonly dateRange: { readonly from: string; readonly to: string } | null;
+  readonly years: readonly number[];
+  /** ISO timestamp of the end of the load. */
+  readonly loadedAt: string;
+  /** File name of the source, without its folder. */
+  readonly source: string;
+  /** SHA-256 of the source file's bytes, hex. */
+  readonly sha256: string;
+  /** Rows skipped in lenient mode (always 0 in the default strict mode). */
+  readonly rejectedRows: number;
+  readonly rejectedExamples: readonly RejectedRowExample[];
+}
+
+/**
+ * The dataset store. The class doubles as the injection token, so an in-memory CSV implementation
+ * and a database-backed one are swapped in `DataModule` without string tokens. Queries arrive
+ * normalised and are computed where the data lives.
+ */
+export abstract class DatasetRepository {
+  /** Summaries of every configured dataset, in configuration order. */
+  abstract list(): Promise<DatasetSummary[]>;
+
+  /** @throws DatasetNotFoundError */
+  abstract summary(dataset: string): Promise<DatasetSummary>;
+
+  /** @throws DatasetNotFoundError */
+  abstract query(dataset: string, query: DatasetQuery): Promise<DatasetQueryResult>;
+
+  /** Total rows across datasets once everything is loaded, for health checks. */
+  abstract loadedRows(): number;
+}
