@@ -1,0 +1,124 @@
+/**
+ * Our engine, one fresh process per dataset, run against the compiled dist/ (no ts-node):
+ *   node --expose-gc engines/ours.mjs <csv> <expectedRows>
+ * Load = CSV file → SalesColumns → ColumnarSalesTable (index build included).
+ */
+import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { DIST_DIR } from '../lib/paths.mjs';
+import { QUERIES } from '../lib/queries.mjs';
+import { nowMs } from '../lib/stats.mjs';
+import {
+  benchSettings,
+  peakRssBytes,
+  rssBytes,
+  settle,
+  timeRuns,
+  writeResult,
+} from '../lib/measure.mjs';
+
+const require = createRequire(import.meta.url);
+const [csvPath, expectedRowsText] = process.argv.slice(2);
+const settings = benchSettings();
+
+const { loadSalesCsv } = require(join(DIST_DIR, 'data/csv/sales-csv-loader.js'));
+const { DEFAULT_CSV_FORMAT } = require(join(DIST_DIR, 'data/csv/csv-format.js'));
+const { parseMetricName } = require(join(DIST_DIR, 'analysis/metrics/metric-spec.js'));
+const { parseIsoDate } = require(join(DIST_DIR, 'common/calendar/day-number.js'));
+
+/** The table class lives somewhere under data/columnar; find it rather than pin a file name. */
+function findTableClass() {
+  const dir = join(DIST_DIR, 'data/columnar');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.js') && !f.endsWith('.spec.js'));
+  for (const file of ['index.js', ...files.filter((f) => f !== 'index.js')]) {
+    if (!files.includes(file)) {
+      continue;
+    }
+    const exported = require(join(dir, file));
+    if (typeof exported.ColumnarSalesTable?.build === 'function') {
+      return exported.ColumnarSalesTable;
+    }
+  }
+  throw new Error(`no ColumnarSalesTable export under ${dir}`);
+}
+const ColumnarSalesTable = findTableClass();
+
+function toDatasetQuery(query) {
+  const { spec } = query;
+  const day = (iso) => {
+    if (iso === null) {
+      return null;
+    }
+    const value = parseIsoDate(iso);
+    if (value === null) {
+      throw new Error(`bad date ${iso}`);
+    }
+    return value;
+  };
+  return {
+    countries: spec.countries,
+    years: spec.years,
+    fromDay: day(spec.from),
+    toDay: day(spec.to),
+    groupByCountry: spec.groupByCountry,
+    period: spec.period,
+    metrics: query.metrics.map((name) => {
+      const metric = parseMetricName(name);
+      if (metric === null) {
+        throw new Error(`unknown metric ${name}`);
+      }
+      return metric;
+    }),
+  };
+}
+
+function toGroups(result) {
+  return result.groups.map((group) => ({
+    country: group.country,
+    period: group.period,
+    rows: group.rows,
+    values: [...group.values],
+  }));
+}
+
+await settle();
+const rssEmpty = rssBytes();
+
+/** Scoped so that, as in the server, only the table stays reachable after loading. */
+async function load() {
+  const started = nowMs();
+  const loaded = await loadSalesCsv(csvPath, { format: DEFAULT_CSV_FORMAT });
+  const parseMs = nowMs() - started;
+  const table = ColumnarSalesTable.build(loaded.columns);
+  return { table, rowCount: loaded.columns.rowCount, parseMs, loadMs: nowMs() - started };
+}
+
+const { table, rowCount, parseMs, loadMs } = await load();
+const peakAfterLoad = peakRssBytes();
+await settle();
+const rssAfterLoad = rssBytes();
+
+if (expectedRowsText !== undefined && rowCount !== Number(expectedRowsText)) {
+  throw new Error(`expected ${expectedRowsText} rows, loaded ${rowCount}`);
+}
+
+const queries = {};
+for (const query of QUERIES) {
+  const datasetQuery = toDatasetQuery(query);
+  const { timing, answer } = await timeRuns(() => table.query(datasetQuery), settings);
+  queries[query.id] = { timing, answer: toGroups(answer) };
+}
+
+writeResult({
+  engine: 'ours',
+  rows: rowCount,
+  loadMs,
+  parseMs,
+  indexMs: loadMs - parseMs,
+  rssEmpty,
+  rssAfterLoad,
+  peakAfterLoad,
+  peakRss: peakRssBytes(),
+  queries,
+});

@@ -1,0 +1,568 @@
+/**
+ * Benchmark suite entry point (`npm run bench` from the repository root). See README.md.
+ * Every engine runs in a fresh child process per dataset so memory numbers are its own.
+ */
+import { execFileSync } from 'node:child_process';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { diffAnswers, RELATIVE_TOLERANCE } from './lib/compare.mjs';
+import { datasetSpec, ensureDataset } from './lib/datasets.mjs';
+import { sequentialLatency, startServer, throughput, httpGet } from './lib/http-bench.mjs';
+import { BENCH_DIR, DIST_DIR, RESULTS_DIR, ROOT_DIR, SAMPLE_CSV } from './lib/paths.mjs';
+import { run, runEngineChild } from './lib/proc.mjs';
+import { QUERIES } from './lib/queries.mjs';
+import { nowMs } from './lib/stats.mjs';
+import { fmtMet, fmtMiB, fmtMs, fmtRatio, ratio, renderTable } from './lib/table.mjs';
+
+const CANONICAL_PATH =
+  '/data_analysis?mean=true&median=true&max_value=true&include_ar=true&include_cl=true&include_uy=true';
+
+const TARGETS = {
+  rssShareOfDuckdb: 0.5,
+  bytesPerRow: 24,
+  queryP50Factor: 1 / 50,
+  httpP50Ms: 5,
+  throughputShare: 0.7,
+  linearLoadSlack: 0.2,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Options: env variables, or the same names as --flags (--rows=1e6 ≡ BENCH_ROWS=1e6).
+
+function readOptions() {
+  const flags = {};
+  for (const arg of process.argv.slice(2)) {
+    const match = /^--([a-z0-9-]+)(?:=(.*))?$/.exec(arg);
+    if (!match) {
+      throw new Error(`unknown argument ${arg}; use --name=value (see bench/README.md)`);
+    }
+    flags[`BENCH_${match[1].toUpperCase().replaceAll('-', '_')}`] = match[2] ?? '1';
+  }
+  const get = (name, fallback) => flags[name] ?? process.env[name] ?? fallback;
+  const list = (name, fallback) =>
+    String(get(name, fallback))
+      .split(',')
+      .map((x) => Number(x.trim()));
+  const bool = (name) => ['1', 'true', 'yes'].includes(String(get(name, '0')).toLowerCase());
+  return {
+    rows: list('BENCH_ROWS', '1e6,1e7'),
+    countries: list('BENCH_COUNTRIES', '3,20'),
+    // 20 countries × 10M adds ~1.5 min; on by default, off with BENCH_WIDE_10M=0.
+    wide10m: get('BENCH_WIDE_10M', '1') !== '0',
+    skipHttp: bool('BENCH_SKIP_HTTP'),
+    skipDuckdb: bool('BENCH_SKIP_DUCKDB'),
+    skipOurs: bool('BENCH_SKIP_OURS'),
+    skipBuild: bool('BENCH_SKIP_BUILD'),
+    runs: Number(get('BENCH_RUNS', 30)),
+    warmup: Number(get('BENCH_WARMUP', 5)),
+    duckdbThreads: Number(get('BENCH_DUCKDB_THREADS', 2)),
+    httpRequests: Number(get('BENCH_HTTP_REQUESTS', 200)),
+    httpWarmup: Number(get('BENCH_HTTP_WARMUP', 20)),
+    connections: Number(get('BENCH_CONNECTIONS', 10)),
+    durationSec: Number(get('BENCH_DURATION', 10)),
+    throughputRounds: Number(get('BENCH_THROUGHPUT_ROUNDS', 2)),
+    logLevel: get('BENCH_LOG_LEVEL', 'warn'),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Build: the engine child and the HTTP server run the compiled dist/, never ts-node.
+
+function newestMtime(dir, accept) {
+  let newest = 0;
+  if (!existsSync(dir)) {
+    return newest;
+  }
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      newest = Math.max(newest, newestMtime(path, accept));
+    } else if (accept(entry.name)) {
+      newest = Math.max(newest, statSync(path).mtimeMs);
+    }
+  }
+  return newest;
+}
+
+async function ensureBuild(options) {
+  const srcNewest = newestMtime(
+    join(ROOT_DIR, 'src'),
+    (n) => n.endsWith('.ts') && !n.endsWith('.spec.ts'),
+  );
+  const distNewest = newestMtime(DIST_DIR, (n) => n.endsWith('.js'));
+  if (distNewest >= srcNewest) {
+    return { built: false };
+  }
+  if (options.skipBuild) {
+    console.log('  dist/ is older than src/ but BENCH_SKIP_BUILD is set; using it as is');
+    return { built: false, stale: true };
+  }
+  console.log('  dist/ missing or older than src/: npm run build');
+  await run('npm', ['run', 'build'], { cwd: ROOT_DIR });
+  return { built: true };
+}
+
+function oursAvailable() {
+  const needed = [
+    'data/csv/sales-csv-loader.js',
+    'data/csv/csv-format.js',
+    'analysis/metrics/metric-spec.js',
+    'common/calendar/day-number.js',
+  ];
+  const missing = needed.filter((f) => !existsSync(join(DIST_DIR, f)));
+  if (!existsSync(join(DIST_DIR, 'data/columnar'))) {
+    missing.push('data/columnar/');
+  }
+  return missing;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Engines per dataset.
+
+/** Reads the file once so every engine starts from a warm page cache, whichever runs first. */
+function warmPageCache(path) {
+  const fd = openSync(path, 'r');
+  const buffer = Buffer.allocUnsafe(1 << 22);
+  try {
+    while (readSync(fd, buffer, 0, buffer.length, null) > 0) {
+      // Reading is the point.
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function benchDataset(spec, options, state) {
+  const result = { spec: { ...spec }, ours: null, duckdb: null, checks: {}, errors: {} };
+  const childEnv = {
+    BENCH_RUNS: String(options.runs),
+    BENCH_WARMUP: String(options.warmup),
+    BENCH_DUCKDB_THREADS: String(options.duckdbThreads),
+  };
+  const engines = [
+    ['duckdb', !options.skipDuckdb],
+    ['ours', !options.skipOurs && state.oursReady],
+  ];
+  for (const [engine, enabled] of engines) {
+    if (!enabled) {
+      continue;
+    }
+    console.log(`  ${spec.id}: ${engine}…`);
+    try {
+      warmPageCache(spec.path);
+      result[engine] = await runEngineChild(
+        join(BENCH_DIR, 'engines', `${engine}.mjs`),
+        [spec.path, String(spec.rows)],
+        { env: childEnv, label: `${spec.id} ${engine}` },
+      );
+      console.log(
+        `    load ${fmtMs(result[engine].loadMs)}, RSS ${fmtMiB(result[engine].rssAfterLoad)}`,
+      );
+    } catch (error) {
+      result.errors[engine] = String(error.message ?? error);
+      console.log(`    FAILED: ${result.errors[engine]}`);
+    }
+  }
+  if (result.ours && result.duckdb) {
+    for (const query of QUERIES) {
+      const diff = diffAnswers(
+        result.ours.queries[query.id].answer,
+        result.duckdb.queries[query.id].answer,
+      );
+      result.checks[query.id] = diff === null ? 'PASS' : `FAIL: ${diff}`;
+      console.log(`    ${query.id} ${query.title}: ${result.checks[query.id]}`);
+    }
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP.
+
+function serverArgs() {
+  return [join(DIST_DIR, 'main.js')];
+}
+
+/** Our canonical JSON {AR:{mean,median,max},…} against DuckDB's Q1 groups on the same file. */
+function checkCanonicalBody(body, duckdbQ1) {
+  if (!duckdbQ1) {
+    return 'not checked (no DuckDB answer for this dataset)';
+  }
+  let parsed;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return 'FAIL: body is not JSON';
+  }
+  const ours = Object.keys(parsed)
+    .sort()
+    .map((country) => ({
+      country,
+      period: null,
+      values: [parsed[country].mean, parsed[country].median, parsed[country].max],
+    }));
+  const reference = duckdbQ1.answer.map(({ country, period, values }) => ({
+    country,
+    period,
+    values,
+  }));
+  const withRows = (groups) => groups.map((g) => ({ ...g, rows: 0 }));
+  const diff = diffAnswers(withRows(ours), withRows(reference));
+  return diff === null ? 'PASS' : `FAIL: ${diff}`;
+}
+
+async function benchHttp(options, latencySpec, duckdbQ1) {
+  const http = { latency: null, throughput: null, errors: {} };
+  const env = { LOG_LEVEL: options.logLevel, NODE_ENV: 'production' };
+
+  console.log(`  latency: server on ${latencySpec.id}…`);
+  try {
+    warmPageCache(latencySpec.path);
+    const server = await startServer({
+      label: 'server',
+      args: serverArgs(),
+      cwd: ROOT_DIR,
+      env: { ...env, DATA_PATH: latencySpec.path },
+      timeoutMs: 10 * 60_000,
+    });
+    try {
+      const measured = await sequentialLatency(server.base + CANONICAL_PATH, {
+        warmup: options.httpWarmup,
+        requests: options.httpRequests,
+      });
+      http.latency = {
+        dataset: latencySpec.id,
+        rows: latencySpec.rows,
+        readyMs: server.readyMs,
+        timing: measured.timing,
+        check: checkCanonicalBody(measured.lastBody, duckdbQ1),
+      };
+      console.log(
+        `    ready in ${fmtMs(server.readyMs)}, p50 ${fmtMs(measured.timing.p50)}, answer ${http.latency.check}`,
+      );
+    } finally {
+      await server.stop();
+    }
+  } catch (error) {
+    http.errors.latency = String(error.message ?? error);
+    console.log(`    FAILED: ${http.errors.latency}`);
+  }
+
+  console.log(
+    `  throughput on ${SAMPLE_CSV} (${options.connections} connections, ${options.durationSec} s)…`,
+  );
+  try {
+    const rounds = { ours: [], bare: [] };
+    const bodyFile = join(tmpdir(), `bench-canonical-body-${process.pid}.json`);
+    for (let round = 0; round < options.throughputRounds; round++) {
+      for (const kind of ['ours', 'bare']) {
+        const server = await startServer(
+          kind === 'ours'
+            ? {
+                label: 'server',
+                args: serverArgs(),
+                cwd: ROOT_DIR,
+                env: { ...env, DATA_PATH: SAMPLE_CSV },
+                timeoutMs: 120_000,
+              }
+            : {
+                label: 'bare',
+                args: [join(BENCH_DIR, 'http', 'bare-server.mjs'), bodyFile],
+                cwd: BENCH_DIR,
+                env: {},
+                readyPath: '/',
+                timeoutMs: 30_000,
+              },
+        );
+        try {
+          const url = server.base + CANONICAL_PATH;
+          if (kind === 'ours' && round === 0) {
+            const { status, body } = await httpGet(url);
+            if (status !== 200) {
+              throw new Error(`canonical query answered ${status}: ${body.slice(0, 200)}`);
+            }
+            writeFileSync(bodyFile, body);
+          }
+          // Short warm-up so both servers are measured with optimised code.
+          await throughput(url, { connections: options.connections, durationSec: 2 });
+          const measured = await throughput(url, {
+            connections: options.connections,
+            durationSec: options.durationSec,
+          });
+          rounds[kind].push(measured);
+          console.log(
+            `    ${kind} round ${round + 1}: ${measured.requestsPerSec.toFixed(0)} req/s` +
+              (measured.non2xx ? ` (${measured.non2xx} non-2xx!)` : ''),
+          );
+        } finally {
+          await server.stop();
+        }
+      }
+    }
+    // Best round of each: on a shared machine the least-disturbed run is the truest estimate.
+    const best = (list) => list.reduce((a, b) => (b.requestsPerSec > a.requestsPerSec ? b : a));
+    http.throughput = { rounds, ours: best(rounds.ours), bare: best(rounds.bare) };
+  } catch (error) {
+    http.errors.throughput = String(error.message ?? error);
+    console.log(`    FAILED: ${http.errors.throughput}`);
+  }
+  return http;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report.
+
+function datasetRows(result, rows) {
+  const { ours, duckdb } = result;
+  const rowCount = result.spec.rows;
+  rows.push({
+    section: `${result.spec.id}: ${rowCount.toLocaleString('en')} rows, ${result.spec.countries.length} countries — ours vs DuckDB (${duckdb?.threads ?? '?'} threads)`,
+  });
+  const both = ours && duckdb;
+  rows.push({
+    label: 'load time (file → queryable)',
+    ours: fmtMs(ours?.loadMs),
+    ref: fmtMs(duckdb?.loadMs),
+    ratio: fmtRatio(ratio(ours?.loadMs, duckdb?.loadMs)),
+    target: '≤ DuckDB',
+    met: fmtMet(both ? ours.loadMs <= duckdb.loadMs : null),
+  });
+  rows.push({
+    label: 'RSS after load',
+    ours: fmtMiB(ours?.rssAfterLoad),
+    ref: fmtMiB(duckdb?.rssAfterLoad),
+    ratio: fmtRatio(ratio(ours?.rssAfterLoad, duckdb?.rssAfterLoad)),
+    target: '≤ 50% DuckDB',
+    met: fmtMet(both ? ours.rssAfterLoad <= TARGETS.rssShareOfDuckdb * duckdb.rssAfterLoad : null),
+  });
+  rows.push({
+    label: 'peak RSS (whole run)',
+    ours: fmtMiB(ours?.peakRss),
+    ref: fmtMiB(duckdb?.peakRss),
+    ratio: fmtRatio(ratio(ours?.peakRss, duckdb?.peakRss)),
+    target: '—',
+    met: '',
+  });
+  const perRow = (r) => (r ? (r.rssAfterLoad - r.rssEmpty) / rowCount : null);
+  rows.push({
+    label: 'bytes/row above empty process',
+    ours: ours ? perRow(ours).toFixed(1) : '—',
+    ref: duckdb ? perRow(duckdb).toFixed(1) : '—',
+    ratio: fmtRatio(ratio(perRow(ours), perRow(duckdb))),
+    target: `≤ ${TARGETS.bytesPerRow} B/row`,
+    met: fmtMet(ours ? perRow(ours) <= TARGETS.bytesPerRow : null),
+  });
+  for (const query of QUERIES) {
+    const a = ours?.queries[query.id].timing;
+    const b = duckdb?.queries[query.id].timing;
+    const check = result.checks[query.id];
+    rows.push({
+      label: `${query.id} p50 / p95${check ? (check === 'PASS' ? ' (=DuckDB)' : ' (ANSWER DIFFERS)') : ''}`,
+      ours: a ? `${fmtMs(a.p50)} / ${fmtMs(a.p95)}` : '—',
+      ref: b ? `${fmtMs(b.p50)} / ${fmtMs(b.p95)}` : '—',
+      ratio: fmtRatio(ratio(a?.p50, b?.p50)),
+      target: 'p50 ≤ DuckDB/50',
+      met: fmtMet(a && b ? a.p50 <= b.p50 * TARGETS.queryP50Factor : null),
+    });
+  }
+}
+
+/** Per-row load time at the largest size against the smallest, for one country count. */
+function linearityRow(results, countryCount, engine) {
+  const sized = results
+    .filter((r) => r.spec.countries.length === countryCount && r[engine])
+    .sort((a, b) => a.spec.rows - b.spec.rows);
+  if (sized.length < 2) {
+    return null;
+  }
+  const small = sized[0];
+  const large = sized[sized.length - 1];
+  const perRow = (r) => (r[engine].loadMs * 1e6) / r.spec.rows; // ns/row
+  return {
+    small: small.spec.id,
+    large: large.spec.id,
+    smallNs: perRow(small),
+    largeNs: perRow(large),
+  };
+}
+
+function summaryRows(results, http, rows) {
+  rows.push({ section: 'scaling, HTTP and throughput' });
+  for (const countryCount of [3, 20]) {
+    const ours = linearityRow(results, countryCount, 'ours');
+    const duck = linearityRow(results, countryCount, 'duckdb');
+    if (!ours && !duck) {
+      continue;
+    }
+    const describe = (l) => (l ? `${l.smallNs.toFixed(0)}→${l.largeNs.toFixed(0)} ns/row` : '—');
+    const growth = (l) => (l ? l.largeNs / l.smallNs : null);
+    rows.push({
+      label: `linear load, ${(ours ?? duck).large} vs ${(ours ?? duck).small}`,
+      ours: describe(ours),
+      ref: describe(duck),
+      ratio: ours ? `${fmtRatio(growth(ours))} per row` : '—',
+      target: `within ${TARGETS.linearLoadSlack * 100}%`,
+      met: fmtMet(ours ? Math.abs(growth(ours) - 1) <= TARGETS.linearLoadSlack : null),
+    });
+  }
+  if (http) {
+    const lat = http.latency;
+    rows.push({
+      label: `HTTP canonical p50 / p95${lat ? ` @ ${lat.dataset}` : ''}${lat && lat.check !== 'PASS' && !lat.check.startsWith('not') ? ' (ANSWER DIFFERS)' : ''}`,
+      ours: lat ? `${fmtMs(lat.timing.p50)} / ${fmtMs(lat.timing.p95)}` : '—',
+      ref: '—',
+      ratio: '—',
+      target: `p50 < ${TARGETS.httpP50Ms} ms`,
+      met: fmtMet(lat ? lat.timing.p50 < TARGETS.httpP50Ms : null),
+    });
+    const tp = http.throughput;
+    const share = tp ? tp.ours.requestsPerSec / tp.bare.requestsPerSec : null;
+    rows.push({
+      label: `throughput req/s (vs bare node:http)${tp?.ours.non2xx ? ` (${tp.ours.non2xx} non-2xx)` : ''}`,
+      ours: tp ? tp.ours.requestsPerSec.toFixed(0) : '—',
+      ref: tp ? tp.bare.requestsPerSec.toFixed(0) : '—',
+      ratio: fmtRatio(share),
+      target: `≥ ${TARGETS.throughputShare * 100}% bare`,
+      met: fmtMet(tp ? share >= TARGETS.throughputShare && !tp.ours.non2xx : null),
+    });
+  }
+}
+
+function gitCommit() {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT_DIR })
+      .toString()
+      .trim();
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  const started = nowMs();
+  const options = readOptions();
+  console.log(`bench: ${JSON.stringify(options)}`);
+  mkdirSync(RESULTS_DIR, { recursive: true });
+
+  const state = { oursReady: false, build: null, oursMissing: [] };
+  if (!options.skipOurs || !options.skipHttp) {
+    console.log('build');
+    try {
+      state.build = await ensureBuild(options);
+      state.oursMissing = oursAvailable();
+      state.oursReady = state.oursMissing.length === 0;
+      if (!state.oursReady) {
+        console.log(
+          `  our engine is not in dist/ yet (missing ${state.oursMissing.join(', ')}); skipping it`,
+        );
+      }
+    } catch (error) {
+      state.build = { error: String(error.message ?? error) };
+      console.log(`  build FAILED: ${state.build.error}; skipping our engine and HTTP`);
+    }
+  }
+
+  console.log('datasets');
+  const specs = [];
+  for (const rows of options.rows) {
+    for (const countryCount of options.countries) {
+      if (countryCount === 20 && rows >= 1e7 && !options.wide10m) {
+        continue;
+      }
+      specs.push(datasetSpec(countryCount, rows));
+    }
+  }
+  for (const spec of specs) {
+    const { generated, bytes } = await ensureDataset(spec);
+    spec.bytes = bytes;
+    console.log(
+      `  ${spec.id}: ${(bytes / 2 ** 20).toFixed(0)} MiB${generated ? ' (generated)' : ''}`,
+    );
+  }
+
+  console.log(`engines (${options.runs} timed runs per query after ${options.warmup} warm-up)`);
+  const results = [];
+  for (const spec of specs) {
+    results.push(await benchDataset(spec, options, state));
+  }
+
+  let http = null;
+  const canServe = state.oursReady && existsSync(join(DIST_DIR, 'main.js'));
+  if (!options.skipHttp && canServe) {
+    console.log('http');
+    const threeCountry = results.filter((r) => r.spec.countries.length === 3);
+    const largest = threeCountry.sort((a, b) => b.spec.rows - a.spec.rows)[0];
+    if (largest) {
+      http = await benchHttp(options, largest.spec, largest.duckdb?.queries.Q1);
+    }
+  } else if (!options.skipHttp) {
+    console.log('http: skipped (dist/main.js or our engine not built yet)');
+  }
+
+  const rows = [];
+  for (const result of results) {
+    datasetRows(result, rows);
+  }
+  summaryRows(results, http, rows);
+  const table = renderTable(rows);
+
+  const failures = results.flatMap((r) =>
+    Object.entries(r.checks)
+      .filter(([, verdict]) => verdict !== 'PASS')
+      .map(([id, verdict]) => `${r.spec.id} ${id}: ${verdict}`),
+  );
+  const totalSec = (nowMs() - started) / 1000;
+  const report = {
+    startedAt: new Date(Date.now() - totalSec * 1000).toISOString(),
+    totalSec,
+    machine: {
+      node: process.version,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      totalMemBytes: totalmem(),
+      platform: `${process.platform}-${process.arch}`,
+    },
+    commit: gitCommit(),
+    options,
+    targets: TARGETS,
+    tolerance: RELATIVE_TOLERANCE,
+    build: state.build,
+    datasets: results,
+    http,
+    failures,
+    table,
+  };
+  const stamp = report.startedAt.replace(/[:.]/g, '-');
+  const file = join(RESULTS_DIR, `${stamp}.json`);
+  writeFileSync(file, JSON.stringify(report, null, 2));
+
+  console.log('');
+  console.log(table);
+  console.log('');
+  console.log(
+    failures.length
+      ? `answers: ${failures.length} FAIL\n  ${failures.join('\n  ')}`
+      : `answers: all compared queries equal DuckDB's within ${RELATIVE_TOLERANCE} relative`,
+  );
+  console.log(`total ${totalSec.toFixed(0)} s; full results in ${file}`);
+  if (failures.length) {
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
