@@ -18,6 +18,8 @@ export function configureApp(app: INestApplication): void {
       whitelist: true,
       forbidNonWhitelisted: true,
       transform: true,
+      // The target lets the error factory list a DTO's parameters when an unknown one is sent.
+      validationError: { target: true, value: true },
       exceptionFactory: validationExceptionFactory,
     }),
   );

@@ -29,6 +29,18 @@ const lowerCaseList = ({ value }: { value: unknown }): unknown => {
   return Array.isArray(list) ? list.map((item: string) => item.toLowerCase()) : list;
 };
 
+/** The items of a rejected list that fail the rule, quoted, for error messages. */
+function invalidItems(value: unknown, allowed: readonly string[] | RegExp): string {
+  const items = Array.isArray(value) ? (value as unknown[]) : [value];
+  const ok = (item: unknown): boolean =>
+    typeof item === 'string' &&
+    (allowed instanceof RegExp ? allowed.test(item) : allowed.includes(item));
+  return items
+    .filter((item) => !ok(item))
+    .map((item) => JSON.stringify(item))
+    .join(', ');
+}
+
 const singleValue = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.trim() : value;
 
@@ -117,7 +129,7 @@ export class AnalysisQueryDto {
   @Matches(/^[A-Z]{2}$/, {
     each: true,
     message: ({ value }) =>
-      `must be ISO 3166 alpha-2 codes such as AR (got ${JSON.stringify(value)})`,
+      `must be ISO 3166 alpha-2 codes such as AR (got ${invalidItems(value, /^[A-Z]{2}$/)})`,
   })
   countries?: string[];
 
@@ -170,7 +182,7 @@ export class AnalysisQueryDto {
   @IsIn(GROUP_BY_KEYS, {
     each: true,
     message: ({ value }) =>
-      `must be among ${GROUP_BY_KEYS.join(', ')} (got ${JSON.stringify(value)})`,
+      `must be among ${GROUP_BY_KEYS.join(', ')} (got ${invalidItems(value, GROUP_BY_KEYS)})`,
   })
   @Validate(GroupByCombinationConstraint)
   groupBy: GroupByKey[] = ['country'];

@@ -28,8 +28,9 @@ export function toParameterErrors(errors: readonly ValidationError[]): Parameter
         },
       ];
     }
-    // One message per parameter: the first failed constraint is the most basic one.
-    const [message] = Object.values(constraints);
+    // One message per parameter. class-validator lists constraints in reverse declaration order,
+    // and DTOs declare the most basic check first, so the last message is the one to show.
+    const message = Object.values(constraints).at(-1);
     return message
       ? [{ parameter: error.property, message }]
       : toParameterErrors(error.children ?? []);
