@@ -8,6 +8,7 @@ import { QUERIES } from '../lib/queries.mjs';
 import { nowMs } from '../lib/stats.mjs';
 import {
   benchSettings,
+  liveBytes,
   peakRssBytes,
   rssBytes,
   settle,
@@ -43,6 +44,7 @@ const instance = await DuckDBInstance.create(':memory:', { threads: String(threa
 const connection = await instance.connect();
 await settle();
 const rssEmpty = rssBytes();
+const liveEmpty = liveBytes();
 
 const loadStarted = nowMs();
 await connection.run(
@@ -55,6 +57,7 @@ const loadMs = nowMs() - loadStarted;
 const peakAfterLoad = peakRssBytes();
 await settle();
 const rssAfterLoad = rssBytes();
+const liveAfterLoad = liveBytes();
 
 const countReader = await connection.runAndReadAll('SELECT count(*) FROM sales');
 const rowCount = toNumber(countReader.getRowsJS()[0][0]);
@@ -80,6 +83,8 @@ writeResult({
   rssBare,
   rssEmpty,
   rssAfterLoad,
+  liveEmpty,
+  liveAfterLoad,
   peakAfterLoad,
   peakRss: peakRssBytes(),
   queries,

@@ -11,6 +11,7 @@ import { QUERIES } from '../lib/queries.mjs';
 import { nowMs } from '../lib/stats.mjs';
 import {
   benchSettings,
+  liveBytes,
   peakRssBytes,
   rssBytes,
   settle,
@@ -84,6 +85,7 @@ function toGroups(result) {
 
 await settle();
 const rssEmpty = rssBytes();
+const liveEmpty = liveBytes();
 
 /** Scoped so that, as in the server, only the table stays reachable after loading. */
 async function load() {
@@ -98,6 +100,7 @@ const { table, rowCount, parseMs, loadMs } = await load();
 const peakAfterLoad = peakRssBytes();
 await settle();
 const rssAfterLoad = rssBytes();
+const liveAfterLoad = liveBytes();
 
 if (expectedRowsText !== undefined && rowCount !== Number(expectedRowsText)) {
   throw new Error(`expected ${expectedRowsText} rows, loaded ${rowCount}`);
@@ -118,6 +121,8 @@ writeResult({
   indexMs: loadMs - parseMs,
   rssEmpty,
   rssAfterLoad,
+  liveEmpty,
+  liveAfterLoad,
   peakAfterLoad,
   peakRss: peakRssBytes(),
   queries,

@@ -18,6 +18,12 @@ export function rssBytes() {
   return process.memoryUsage.rss();
 }
 
+/** Live JS memory: V8 heap in use plus ArrayBuffer backing stores (typed-array columns). */
+export function liveBytes() {
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return { heapUsed, arrayBuffers, total: heapUsed + arrayBuffers };
+}
+
 /** Peak RSS of this process so far; Linux reports ru_maxrss in KiB. */
 export function peakRssBytes() {
   return process.resourceUsage().maxRSS * 1024;
