@@ -12,7 +12,9 @@ export class ConfigValidationError extends Error {
 function describe(errors: readonly ValidationError[], prefix = ''): string[] {
   return errors.flatMap((error) => {
     const path = `${prefix}${error.property}`;
-    const own = Object.values(error.constraints ?? {}).map((reason) => `${path}: ${reason}`);
+    // Several constraints often share one message (an integer within a range); say it once.
+    const reasons = [...new Set(Object.values(error.constraints ?? {}))];
+    const own = reasons.map((reason) => `${path}: ${reason}`);
     return [...own, ...describe(error.children ?? [], `${path}.`)];
   });
 }
