@@ -31,7 +31,7 @@ describe(MetricService.name, () => {
       summary: jest.fn().mockResolvedValue(SUMMARY),
       query: jest.fn(),
       loadedRows: jest.fn(),
-    } as jest.Mocked<DatasetRepository>;
+    };
     sut = new MetricService(repository);
   });
 

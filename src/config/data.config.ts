@@ -28,7 +28,7 @@ export const DEFAULT_DATASET_NAME = 'sales';
 const DATASET_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 class DataEnvironment {
-  @Transform(({ value }) => (value === undefined ? 'data/sales.csv' : value))
+  @Transform(({ value }: { value: unknown }) => value ?? 'data/sales.csv')
   @IsString()
   @IsNotEmpty({ message: 'must be a path to a CSV file' })
   DATA_PATH = 'data/sales.csv';

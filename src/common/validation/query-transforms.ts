@@ -47,7 +47,7 @@ export function toList(value: unknown): unknown {
   if (!Array.isArray(parts) || !parts.every((part) => typeof part === 'string')) {
     return value;
   }
-  return (parts as string[])
+  return parts
     .flatMap((part) => part.split(','))
     .map((item) => item.trim())
     .filter((item) => item.length > 0);
