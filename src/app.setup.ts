@@ -1,6 +1,6 @@
-import { ValidationPipe, VersioningType, type INestApplication } from '@nestjs/common';
+import { VersioningType, type INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { validationExceptionFactory } from 'src/common/validation/validation-exception.factory';
+import { StrictValidationPipe } from 'src/common/validation/strict-validation.pipe';
 import { setupSwagger } from 'src/docs/swagger';
 
 /**
@@ -13,15 +13,6 @@ export function configureApp(app: INestApplication): void {
   // Plain key=value parsing: bracket syntax (`a[b]=c`) stays a literal key instead of building objects.
   express.set('query parser', 'simple');
   app.enableVersioning({ type: VersioningType.URI });
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      // The target lets the error factory list a DTO's parameters when an unknown one is sent.
-      validationError: { target: true, value: true },
-      exceptionFactory: validationExceptionFactory,
-    }),
-  );
+  app.useGlobalPipes(new StrictValidationPipe());
   setupSwagger(app);
 }

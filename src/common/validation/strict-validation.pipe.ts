@@ -1,0 +1,51 @@
+import { ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
+import type { ParameterError } from 'src/common/errors/domain.error';
+import { InvalidParametersError } from 'src/common/errors/invalid-parameters.error';
+import { validationExceptionFactory } from 'src/common/validation/validation-exception.factory';
+
+/** Keys class-transformer drops before validation, so `whitelist` never sees them. */
+const PROTOTYPE_KEYS = ['__proto__', 'constructor', 'prototype'];
+
+/** Prototype-named keys present in a request object, reported as unknown parameters. */
+export function prototypeKeyErrors(value: unknown): ParameterError[] {
+  if (typeof value !== 'object' || value === null) {
+    return [];
+  }
+  return PROTOTYPE_KEYS.filter((key) => Object.prototype.hasOwnProperty.call(value, key)).map(
+    (parameter) => ({ parameter, message: 'is not a known parameter' }),
+  );
+}
+
+/**
+ * The global ValidationPipe (whitelist, forbidNonWhitelisted, transform) with one addition: keys
+ * such as `__proto__` are refused like any other unknown parameter instead of being dropped
+ * silently, and together with the other errors of the same request.
+ */
+export class StrictValidationPipe extends ValidationPipe {
+  constructor() {
+    super({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      // The target lets the error factory list a DTO's parameters when an unknown one is sent.
+      validationError: { target: true, value: true },
+      exceptionFactory: validationExceptionFactory,
+    });
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const dropped = metadata.type === 'custom' ? [] : prototypeKeyErrors(value);
+    try {
+      const result: unknown = await super.transform(value, metadata);
+      if (dropped.length > 0) {
+        throw new InvalidParametersError(dropped);
+      }
+      return result;
+    } catch (error) {
+      if (error instanceof InvalidParametersError && dropped.length > 0 && error.errors !== dropped) {
+        throw new InvalidParametersError([...error.errors, ...dropped]);
+      }
+      throw error;
+    }
+  }
+}
