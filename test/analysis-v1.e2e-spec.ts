@@ -317,6 +317,16 @@ describe('v1 API', () => {
       });
     });
 
+    it.each(['__proto__', 'constructor', 'prototype'])(
+      'should refuse a %s parameter',
+      async (key) => {
+        const response = await analyse(`metrics=mean&${key}=x`).expect(400);
+        expect(response.body.errors).toEqual([
+          { parameter: key, message: 'is not a known parameter' },
+        ]);
+      },
+    );
+
     it('should list every invalid parameter at once', async () => {
       const response = await analyse('metrics=avg&groupBy=week&from=2024-13-01&colour=red').expect(
         400,

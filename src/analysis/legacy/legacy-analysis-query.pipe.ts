@@ -8,6 +8,7 @@ import {
 import type { ParameterError } from 'src/common/errors/domain.error';
 import { InvalidParametersError } from 'src/common/errors/invalid-parameters.error';
 import { FLAG_SPELLINGS, toBooleanFlag } from 'src/common/validation/query-transforms';
+import { prototypeKeyErrors } from 'src/common/validation/strict-validation.pipe';
 import { toParameterErrors } from 'src/common/validation/validation-exception.factory';
 
 const INCLUDE_FLAG = /^include_([a-z]{2})$/;
@@ -35,9 +36,10 @@ export class LegacyAnalysisQueryPipe implements PipeTransform<
     }
 
     const dto = plainToInstance(LegacyAnalysisQueryDto, declared);
-    const errors: ParameterError[] = toParameterErrors(
-      validateSync(dto, { whitelist: true, forbidNonWhitelisted: true }),
-    );
+    const errors: ParameterError[] = [
+      ...toParameterErrors(validateSync(dto, { whitelist: true, forbidNonWhitelisted: true })),
+      ...prototypeKeyErrors(declared),
+    ];
     const countries: { code: string; parameter: string }[] = [];
     for (const [parameter, flag] of [
       ['include_ar', dto.include_ar],
