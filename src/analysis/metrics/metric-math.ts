@@ -34,7 +34,7 @@ export function quantileOfSorted(sorted: ArrayLike<number>, q: number): number |
 
 /** Arithmetic mean; null when there are no values. */
 export function mean(values: ArrayLike<number>): number | null {
-  return values.length === 0 ? null : statsOf(values).mean;
+  return values.length === 0 ? null : statsOf(values).sum / values.length;
 }
 
 /** Sample (n − 1) variance from a count and a sum of squared deviations; null below two values. */
@@ -149,7 +149,9 @@ export function simpleMetric(stats: RunningStats, kind: SimpleMetricKind): numbe
   }
   switch (kind) {
     case 'mean':
-      return stats.mean;
+      // sum / count, as pandas and SQL define it; the refined `stats.mean` only feeds M2, and
+      // can differ in the last bit (233.33333333333331 instead of 700 / 3).
+      return stats.sum / stats.count;
     case 'min':
       return stats.min;
     case 'max':
