@@ -19,6 +19,8 @@ import {
 const [csvPath, expectedRowsText] = process.argv.slice(2);
 const threads = Number(process.env.BENCH_DUCKDB_THREADS ?? 2);
 const settings = benchSettings();
+// Extra load-time samples come from fresh processes that stop after loading.
+const loadOnly = process.env.BENCH_LOAD_ONLY === '1';
 
 function sqlString(text) {
   return `'${text.replaceAll("'", "''")}'`;
@@ -66,7 +68,7 @@ if (expectedRowsText !== undefined && rowCount !== Number(expectedRowsText)) {
 }
 
 const queries = {};
-for (const query of QUERIES) {
+for (const query of loadOnly ? [] : QUERIES) {
   const { timing, answer } = await timeRuns(async () => {
     const reader = await connection.runAndReadAll(query.sql);
     return reader.getRowsJS();
