@@ -42,7 +42,11 @@ export class StrictValidationPipe extends ValidationPipe {
       }
       return result;
     } catch (error) {
-      if (error instanceof InvalidParametersError && dropped.length > 0 && error.errors !== dropped) {
+      if (
+        error instanceof InvalidParametersError &&
+        dropped.length > 0 &&
+        error.errors !== dropped
+      ) {
         throw new InvalidParametersError([...error.errors, ...dropped]);
       }
       throw error;
