@@ -77,6 +77,21 @@ describe('quantileOfSorted', () => {
   it('returns the exact rank value when the weight is 0', () => {
     expect(interpolate(0.1, Number.MAX_VALUE, 0)).toBe(0.1);
   });
+
+  // Expected values are the doubles pandas 1.5 / numpy print for the same inputs.
+  it.each([
+    [759.78, 759.79, 0.5, (759.78 + 759.79) / 2],
+    [0.1, 0.2, 0.5, 0.15000000000000002],
+    [1, 2, 0.25, 1.25],
+    [10, 20, 0.9, 20 - 10 * (1 - 0.9)],
+    [-3, 5, 0.75, 3],
+  ])('interpolates %p..%p at %p like pandas', (a, b, weight, expected) => {
+    expect(interpolate(a, b, weight)).toBe(expected);
+  });
+
+  it('keeps the midpoint of the two largest doubles finite', () => {
+    expect(interpolate(Number.MAX_VALUE, Number.MAX_VALUE, 0.5)).toBe(Number.MAX_VALUE);
+  });
 });
 
 describe('mean, sampleVariance, sampleStddev', () => {

@@ -18,9 +18,22 @@ export function quantileRank(count: number, q: number): QuantileRank {
   return { lower, upper: Math.min(lower + 1, count - 1), weight: h - lower };
 }
 
-/** Linear interpolation between the two order statistics; exact `a` when the weight is 0. */
+/**
+ * Linear interpolation between the two order statistics, rounded the way pandas rounds it: the
+ * median of an even count is `(a + b) / 2` (numpy's median), other weights use numpy's two-sided
+ * lerp (from `b` when the weight is at least 0.5). Exact `a` when the weight is 0.
+ */
 export function interpolate(a: number, b: number, weight: number): number {
-  return weight === 0 ? a : a + weight * (b - a);
+  if (weight === 0) {
+    return a;
+  }
+  if (weight === 0.5) {
+    const midpoint = (a + b) / 2;
+    // Near the top of the double range a + b overflows; halving first cannot.
+    return Number.isFinite(midpoint) ? midpoint : a / 2 + b / 2;
+  }
+  const difference = b - a;
+  return weight < 0.5 ? a + difference * weight : b - difference * (1 - weight);
 }
 
 /** The q-quantile of values already sorted ascending; null when there are none. */
