@@ -91,7 +91,8 @@ class GroupByCombinationConstraint implements ValidatorConstraintInterface {
     if (!Array.isArray(value)) {
       return false;
     }
-    const keys = value as string[];
+    // A key repeated (`groupBy=month&groupBy=month`) counts once, as it does for every list.
+    const keys = [...new Set(value as string[])];
     const periods = keys.filter((key) => (PERIOD_KEYS as readonly string[]).includes(key));
     return periods.length <= 1 && (!keys.includes('none') || keys.length === 1);
   }

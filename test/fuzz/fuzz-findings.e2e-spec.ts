@@ -1,0 +1,45 @@
+import type { INestApplication } from '@nestjs/common';
+import { join } from 'node:path';
+import request from 'supertest';
+import { createTestApp, FIXTURES } from 'test/support/test-app';
+
+/*
+ * Requests the query fuzzer (query-fuzz.e2e-spec.ts) once answered wrongly, kept as plain examples.
+ * test/fixtures/e2e/sales.csv, by hand:
+ *   AR: 100 (2024-01-15), 200 (2024-02-10), 400 (2024-07-05), 300 (2025-03-20)
+ *   CL: 50 (2024-01-01), 150 (2024-06-30), 250.5 (2024-12-31)
+ *   UY: 80 (2024-02-29), 120 (2025-03-01)
+ *   BR: 1000 (2024-05-15)
+ */
+describe('query fuzzing findings', () => {
+  let app: INestApplication;
+
+  beforeAll(async () => {
+    app = await createTestApp({
+      DATA_PATH: join(FIXTURES, 'e2e', 'sales.csv'),
+      RATE_LIMIT_PER_MINUTE: '0',
+      LOG_LEVEL: 'silent',
+    });
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  const analyse = (query: string) =>
+    request(app.getHttpServer()).get(`/v1/datasets/sales/analysis?${query}`);
+
+  it.each([
+    ['groupBy=month&groupBy=month', ['month']],
+    ['groupBy=year,YEAR', ['year']],
+    ['groupBy=none&groupBy=none', ['none']],
+    ['groupBy=country,month,Month', ['country', 'month']],
+  ])('should read a repeated groupBy key %s once', async (groupBy, expected) => {
+    const response = await analyse(`metrics=count&countries=UY&${groupBy}`).expect(200);
+    expect(response.body.query.groupBy).toEqual(expected);
+  });
+
+  it('should still refuse two different periods', async () => {
+    await analyse('metrics=count&groupBy=year&groupBy=month').expect(400);
+  });
+});
