@@ -19,9 +19,13 @@ function csvField(value: string | number | null | undefined): string {
 
 export function toCsv(result: AnalysisResult): string {
   const columns = [...new Set(result.results.flatMap((row) => Object.keys(row)))];
+  const line = (fields: string[]): string =>
+    // A lone empty field would make a blank line, which CSV readers skip: quote it, as Python's
+    // csv module does, so a null result (the stddev of one row) is not lost.
+    fields.length === 1 && fields[0] === '' ? '""' : fields.join(',');
   const lines = [
-    columns.map(csvField).join(','),
-    ...result.results.map((row) => columns.map((column) => csvField(row[column])).join(',')),
+    line(columns.map(csvField)),
+    ...result.results.map((row) => line(columns.map((column) => csvField(row[column])))),
   ];
   return `${lines.join('\r\n')}\r\n`;
 }

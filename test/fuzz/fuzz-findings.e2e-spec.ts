@@ -42,4 +42,17 @@ describe('query fuzzing findings', () => {
   it('should still refuse two different periods', async () => {
     await analyse('metrics=count&groupBy=year&groupBy=month').expect(400);
   });
+
+  it('should quote a lone empty CSV field so the row is not read as a blank line', async () => {
+    // BR has one sale: its sample stddev is undefined, the only column of the only row.
+    const response = await analyse('metrics=stddev&countries=BR&groupBy=none&format=csv').expect(
+      200,
+    );
+    expect(response.text).toBe('stddev\r\n""\r\n');
+  });
+
+  it('should leave empty fields unquoted beside other fields', async () => {
+    const response = await analyse('metrics=count,stddev&countries=BR&format=csv').expect(200);
+    expect(response.text).toBe('country,count,stddev\r\nBR,1,\r\n');
+  });
 });
