@@ -43,6 +43,24 @@ describe('query fuzzing findings', () => {
     await analyse('metrics=count&groupBy=year&groupBy=month').expect(400);
   });
 
+  it.each([
+    ['/v1/datasets/sales/analysis?metrics=count'],
+    ['/data_analysis?mean=true&include_ar=true'],
+  ])('should refuse inherited object member names as parameters on %s', async (path) => {
+    for (const key of [
+      'valueOf',
+      'toString',
+      'hasOwnProperty',
+      '__defineGetter__',
+      'isPrototypeOf',
+    ]) {
+      const response = await request(app.getHttpServer()).get(`${path}&${key}=x`).expect(400);
+      expect(response.body.errors).toEqual([
+        { parameter: key, message: 'is not a known parameter' },
+      ]);
+    }
+  });
+
   it('should quote a lone empty CSV field so the row is not read as a blank line', async () => {
     // BR has one sale: its sample stddev is undefined, the only column of the only row.
     const response = await analyse('metrics=stddev&countries=BR&groupBy=none&format=csv').expect(

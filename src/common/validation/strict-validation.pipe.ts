@@ -3,8 +3,14 @@ import type { ParameterError } from 'src/common/errors/domain.error';
 import { InvalidParametersError } from 'src/common/errors/invalid-parameters.error';
 import { validationExceptionFactory } from 'src/common/validation/validation-exception.factory';
 
-/** Keys class-transformer drops before validation, so `whitelist` never sees them. */
-const PROTOTYPE_KEYS = ['__proto__', 'constructor', 'prototype'];
+/**
+ * Keys class-transformer drops before validation, so `whitelist` never sees them: `__proto__`,
+ * `prototype` and every name an object inherits (`constructor`, `valueOf`, `toString`,
+ * `__defineGetter__`...), which it skips as methods of the target.
+ */
+const PROTOTYPE_KEYS = [
+  ...new Set(['__proto__', 'prototype', ...Object.getOwnPropertyNames(Object.prototype)]),
+];
 
 /** Prototype-named keys present in a request object, reported as unknown parameters. */
 export function prototypeKeyErrors(value: unknown): ParameterError[] {
