@@ -7,6 +7,10 @@ import { AnalysisResponseDto } from 'src/analysis/dto/analysis-response.dto';
 import { DatasetParamDto } from 'src/analysis/dto/dataset-param.dto';
 import { MetricService } from 'src/analysis/metric.service';
 import {
+  REJECTED_ROWS_HEADER,
+  RejectedRowsInterceptor,
+} from 'src/analysis/rejected-rows.interceptor';
+import {
   ApiProblemResponses,
   ProblemDetailsDto,
 } from 'src/common/problem/api-problem-responses.decorator';
@@ -18,7 +22,7 @@ export class AnalysisController {
   constructor(private readonly metrics: MetricService) {}
 
   @Get(':dataset/analysis')
-  @UseInterceptors(CsvResultInterceptor)
+  @UseInterceptors(RejectedRowsInterceptor, CsvResultInterceptor)
   @ApiOperation({
     summary: 'Compute metrics over a dataset, filtered and grouped',
     description:
@@ -28,6 +32,12 @@ export class AnalysisController {
   @ApiOkResponse({
     type: AnalysisResponseDto,
     description: 'Grouped results (a global query returns one row without group keys).',
+    headers: {
+      [REJECTED_ROWS_HEADER]: {
+        description: 'Rows of the dataset skipped at load time (lenient mode); absent when none.',
+        schema: { type: 'integer', example: 3 },
+      },
+    },
     content: {
       'application/json': {
         examples: {

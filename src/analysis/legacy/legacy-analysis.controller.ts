@@ -1,4 +1,4 @@
-import { Controller, Get, HttpStatus, Query } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Query, UseInterceptors } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { LegacyAnalysisQuery } from 'src/analysis/legacy/legacy-analysis-query.dto';
 import { LegacyAnalysisQueryDto } from 'src/analysis/legacy/legacy-analysis-query.dto';
@@ -8,6 +8,10 @@ import {
   LegacyAnalysisService,
   type LegacyAnalysisResponse,
 } from 'src/analysis/legacy/legacy-analysis.service';
+import {
+  REJECTED_ROWS_HEADER,
+  RejectedRowsInterceptor,
+} from 'src/analysis/rejected-rows.interceptor';
 import {
   ApiProblemResponses,
   ProblemDetailsDto,
@@ -20,6 +24,7 @@ export class LegacyAnalysisController {
   constructor(private readonly legacy: LegacyAnalysisService) {}
 
   @Get()
+  @UseInterceptors(RejectedRowsInterceptor)
   @ApiOperation({
     summary: 'Mean, median and max per country or overall (compatible with the original service)',
     description:
@@ -28,6 +33,12 @@ export class LegacyAnalysisController {
   @ApiQuery({ type: LegacyAnalysisQueryDto })
   @ApiOkResponse({
     description: 'Per-country metrics, or one global result.',
+    headers: {
+      [REJECTED_ROWS_HEADER]: {
+        description: 'Rows of the dataset skipped at load time (lenient mode); absent when none.',
+        schema: { type: 'integer', example: 3 },
+      },
+    },
     content: {
       'application/json': {
         examples: {

@@ -1,0 +1,39 @@
+import {
+  Injectable,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { concatMap, type Observable } from 'rxjs';
+import { DEFAULT_DATASET_NAME } from 'src/config/data.config';
+import { DatasetRepository } from 'src/data/dataset.repository';
+
+/** Rows of the answered dataset that a lenient load skipped; absent when none were. */
+export const REJECTED_ROWS_HEADER = 'X-Rejected-Rows';
+
+/**
+ * Marks analysis answers computed over a dataset with skipped rows, whatever the body's shape (the
+ * compatible endpoint's is fixed, and a CSV download has no room for it), so no answer hides them.
+ */
+@Injectable()
+export class RejectedRowsInterceptor implements NestInterceptor {
+  constructor(private readonly datasets: DatasetRepository) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const http = context.switchToHttp();
+    const { params } = http.getRequest<Request>();
+    const response = http.getResponse<Response>();
+    // The compatible endpoint has no dataset parameter: it always answers on the default dataset.
+    const dataset = typeof params.dataset === 'string' ? params.dataset : DEFAULT_DATASET_NAME;
+    return next.handle().pipe(
+      concatMap(async (body: unknown) => {
+        const { rejectedRows } = await this.datasets.summary(dataset);
+        if (rejectedRows > 0) {
+          response.setHeader(REJECTED_ROWS_HEADER, String(rejectedRows));
+        }
+        return body;
+      }),
+    );
+  }
+}
