@@ -279,6 +279,9 @@ const DEFECT_CASES: DefectCase[] = [
   row('text-after-closing-quote.csv', 2, 'value', 'unexpected "5" after a closing quote', null),
   row('non-utf8.csv', 3, 'notes', 'invalid UTF-8 byte 0xFA', 1),
   row('truncated-last-line.csv', 4, null, 'expected 3 fields, found 2', 2),
+  row('date-with-time.csv', 3, 'fecha', '"16/01/2024 10:30" does not match DD/MM/YYYY', 1),
+  row('month-13.csv', 3, 'fecha', '"15/13/2024" is not a calendar date', 1),
+  row('nul-byte.csv', 3, 'value', '"5\\u0000" is not a decimal number', 1),
   fileLevel(
     'wrong-delimiter.csv',
     'bad-header',
@@ -295,6 +298,15 @@ const DEFECT_CASES: DefectCase[] = [
   fileLevel('empty-file.csv', 'empty-file', 0, 'file is empty'),
   fileLevel('blank-lines-only.csv', 'empty-file', 0, 'file has only blank lines'),
   fileLevel('header-only.csv', 'no-data-rows', 0, 'no data rows after the header'),
+  fileLevel(
+    'header-wrong-case.csv',
+    'bad-header',
+    1,
+    'header lacks columns "country", "value", "fecha" (found: "Country", "Value", "Fecha")',
+  ),
+  fileLevel('cr-only-line-endings.csv', 'bad-header', 1, 'header lacks column "fecha"'),
+  fileLevel('utf16-le-bom.csv', 'bad-header', 1, 'header has an invalid UTF-8 byte 0xFF'),
+  fileLevel('gzip-compressed.csv', 'bad-header', 1, 'header has an invalid UTF-8 byte 0x8B'),
 ];
 
 describe('loadSalesCsv on defective files', () => {
