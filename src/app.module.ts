@@ -6,10 +6,19 @@ import { ProblemDetailsFilter } from 'src/common/filters/problem-details.filter'
 import { appConfig } from 'src/config/app.config';
 import { dataConfig } from 'src/config/data.config';
 import { HealthModule } from 'src/health/health.module';
+import { LifecycleModule } from 'src/lifecycle/lifecycle.module';
+import { LoggingModule } from 'src/observability/logging.module';
+import { MetricsModule } from 'src/observability/metrics.module';
+import { SecurityModule } from 'src/security/security.module';
 
 @Module({
   imports: [
     ConfigModule.forRoot({ isGlobal: true, cache: true, load: [appConfig, dataConfig] }),
+    // Logging first: its middleware gives each request its id before any other middleware runs.
+    LoggingModule,
+    MetricsModule,
+    LifecycleModule,
+    SecurityModule,
     AnalysisModule,
     HealthModule,
   ],

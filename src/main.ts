@@ -2,23 +2,39 @@ import { Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger as PinoLogger } from 'nestjs-pino';
+import type { AddressInfo } from 'node:net';
 import { AppModule } from 'src/app.module';
 import { configureApp } from 'src/app.setup';
 import type { AppConfig } from 'src/config/app.config';
+import { enableGracefulShutdown } from 'src/lifecycle/graceful-shutdown';
 
 async function bootstrap(): Promise<void> {
-  // abortOnError off: a bad setting or file ends start-up through the catch below, as one readable line.
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { abortOnError: false });
+  // abortOnError off: a bad setting or file ends start-up through the catch below, as one readable
+  // line. Nest's own start-up lines wait for pino (bufferLogs) and are dropped if start-up fails
+  // before it exists (autoFlushLogs off), so that line stays the only output in another format.
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+    abortOnError: false,
+    bufferLogs: true,
+    autoFlushLogs: false,
+  });
+  app.useLogger(app.get(PinoLogger));
+  app.flushLogs();
   configureApp(app);
-  app.enableShutdownHooks();
-  const { port } = app.get(ConfigService).getOrThrow<AppConfig>('app');
+  const { port, shutdownTimeoutMs, shutdownDrainDelayMs } = app
+    .get(ConfigService)
+    .getOrThrow<AppConfig>('app');
+  enableGracefulShutdown(app, { timeoutMs: shutdownTimeoutMs, drainDelayMs: shutdownDrainDelayMs });
   await app.listen(port);
-  new Logger('Bootstrap').log(`Listening on port ${port}`);
+  // The bound port, which differs from PORT when PORT=0 asks for any free one.
+  const { port: boundPort } = app.getHttpServer().address() as AddressInfo;
+  new Logger('Bootstrap').log(`Listening on port ${boundPort}`);
 }
 
 bootstrap().catch((error: unknown) => {
-  new Logger('Bootstrap').error(
-    `Start-up failed: ${error instanceof Error ? error.message : String(error)}`,
+  // Plain stderr: with bad settings the logger does not exist yet, and this is the line to read.
+  process.stderr.write(
+    `Start-up failed: ${error instanceof Error ? error.message : String(error)}\n`,
   );
   process.exit(1);
 });

@@ -1,10 +1,11 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { formatIsoDate } from 'src/common/calendar/day-number';
 import { dataConfig, type DatasetConfig } from 'src/config/data.config';
 import { ColumnarSalesTable } from 'src/data/columnar/columnar-sales-table';
 import { loadSalesCsv } from 'src/data/csv/sales-csv-loader';
 import type { DatasetQuery, DatasetQueryResult } from 'src/data/dataset-query';
+import { DatasetLoadObserver } from 'src/data/dataset-load.observer';
 import { DatasetRepository, type DatasetSummary } from 'src/data/dataset.repository';
 import { DatasetNotFoundError } from 'src/data/errors/dataset-not-found.error';
 
@@ -25,7 +26,10 @@ export class CsvDatasetRepository extends DatasetRepository implements OnModuleI
   private readonly logger = new Logger(CsvDatasetRepository.name);
   private readonly datasets = new Map<string, LoadedDataset>();
 
-  constructor(@Inject(dataConfig.KEY) private readonly config: ConfigType<typeof dataConfig>) {
+  constructor(
+    @Inject(dataConfig.KEY) private readonly config: ConfigType<typeof dataConfig>,
+    @Optional() private readonly loadObserver?: DatasetLoadObserver,
+  ) {
     super();
   }
 
@@ -111,6 +115,7 @@ export class CsvDatasetRepository extends DatasetRepository implements OnModuleI
         `Dataset '${dataset.name}': skipped ${summary.rejectedRows} defective rows (lenient mode). First: ${examples}`,
       );
     }
+    this.loadObserver?.datasetLoaded(summary, seconds());
     this.logger.log(
       `Loaded dataset '${dataset.name}': ${summary.rows} rows, ${summary.countries.length} countries, ` +
         `${summary.dateRange ? `${summary.dateRange.from} to ${summary.dateRange.to}` : 'no dates'}, ` +

@@ -3,6 +3,7 @@ import {
   HttpException,
   HttpStatus,
   Logger,
+  Optional,
   type ArgumentsHost,
   type ExceptionFilter,
 } from '@nestjs/common';
@@ -14,6 +15,8 @@ import {
   PROBLEM_TYPES,
   type ProblemDetails,
 } from 'src/common/problem/problem-details';
+import { MetricsService } from 'src/observability/metrics.service';
+import { requestIdOf } from 'src/observability/request-id';
 
 const DOMAIN_PROBLEMS: Record<
   DomainError['kind'],
@@ -53,6 +56,8 @@ function httpExceptionDetail(exception: HttpException): string {
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger(ProblemDetailsFilter.name);
 
+  constructor(@Optional() private readonly metrics?: MetricsService) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<Request>();
@@ -63,7 +68,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       response.end();
       return;
     }
-    response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+    this.metrics?.countProblem(problem.type, problem.status);
+    // The request id lets a client quote the failure and an operator find its log lines.
+    const requestId = requestIdOf(request);
+    const body = requestId === undefined ? problem : { ...problem, requestId };
+    response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
   }
 
   private toProblem(exception: unknown, instance: string): ProblemDetails {

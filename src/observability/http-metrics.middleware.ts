@@ -1,0 +1,24 @@
+import { Injectable, type NestMiddleware } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MetricsService } from 'src/observability/metrics.service';
+import { routeTemplateOf } from 'src/observability/route-template';
+
+/** Times every request; the route is read at the end, once the router has matched it. */
+@Injectable()
+export class HttpMetricsMiddleware implements NestMiddleware {
+  constructor(private readonly metrics: MetricsService) {}
+
+  use(request: IncomingMessage, response: ServerResponse, next: () => void): void {
+    const started = process.hrtime.bigint();
+    response.once('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      this.metrics.observeRequest(
+        routeTemplateOf(request),
+        request.method ?? 'UNKNOWN',
+        response.statusCode,
+        seconds,
+      );
+    });
+    next();
+  }
+}

@@ -1,0 +1,26 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
+import { prometheusContentType } from 'prom-client';
+import { MetricsService } from 'src/observability/metrics.service';
+
+@ApiTags('operations')
+@SkipThrottle()
+@Controller('metrics')
+export class MetricsController {
+  constructor(private readonly metrics: MetricsService) {}
+
+  @Get()
+  @Header('Content-Type', prometheusContentType)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    summary: 'Prometheus metrics (text exposition format)',
+    description:
+      'Process metrics, request durations by route template, problem responses by type, and rows and load time per dataset. Not rate limited.',
+  })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Metrics in the Prometheus text format, version 0.0.4.' })
+  scrape(): Promise<string> {
+    return this.metrics.render();
+  }
+}

@@ -1,0 +1,19 @@
+import { Global, Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { ALL_ROUTES } from 'src/common/middleware/all-routes';
+import { DatasetLoadObserver } from 'src/data/dataset-load.observer';
+import { HttpMetricsMiddleware } from 'src/observability/http-metrics.middleware';
+import { MetricsController } from 'src/observability/metrics.controller';
+import { MetricsService } from 'src/observability/metrics.service';
+
+/** Global so the problem filter and the dataset repository can report without importing it. */
+@Global()
+@Module({
+  controllers: [MetricsController],
+  providers: [MetricsService, { provide: DatasetLoadObserver, useExisting: MetricsService }],
+  exports: [MetricsService, DatasetLoadObserver],
+})
+export class MetricsModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(HttpMetricsMiddleware).forRoutes(ALL_ROUTES);
+  }
+}

@@ -1,0 +1,75 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { DatasetLoadObserver } from 'src/data/dataset-load.observer';
+import type { DatasetSummary } from 'src/data/dataset.repository';
+
+/** From 1 ms (a cached-size query) to 10 s (a request queued behind a long load). */
+const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * Every Prometheus metric the service exports. The registry belongs to this instance, not to
+ * prom-client's global one, so several applications in one process (e2e tests) never collide.
+ */
+@Injectable()
+export class MetricsService implements DatasetLoadObserver {
+  private readonly registry = new Registry();
+
+  private readonly requestDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by route template, method and status',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry],
+  });
+
+  private readonly problems = new Counter({
+    name: 'http_problem_responses_total',
+    help: 'Error responses (application/problem+json) by problem type and status',
+    labelNames: ['type', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly datasetRows = new Gauge({
+    name: 'dataset_rows',
+    help: 'Rows loaded per dataset',
+    labelNames: ['dataset'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly datasetRejectedRows = new Gauge({
+    name: 'dataset_rejected_rows',
+    help: 'Defective rows skipped per dataset (lenient mode)',
+    labelNames: ['dataset'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly datasetLoadSeconds = new Gauge({
+    name: 'dataset_load_duration_seconds',
+    help: 'Time taken to parse and index each dataset at start-up',
+    labelNames: ['dataset'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  observeRequest(route: string, method: string, status: number, seconds: number): void {
+    this.requestDuration.observe({ route, method, status: String(status) }, seconds);
+  }
+
+  countProblem(type: string, status: number): void {
+    this.problems.inc({ type, status: String(status) });
+  }
+
+  datasetLoaded(summary: DatasetSummary, seconds: number): void {
+    const labels = { dataset: summary.name };
+    this.datasetRows.set(labels, summary.rows);
+    this.datasetRejectedRows.set(labels, summary.rejectedRows);
+    this.datasetLoadSeconds.set(labels, seconds);
+  }
+}

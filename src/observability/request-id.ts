@@ -1,0 +1,32 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+const MAX_REQUEST_ID_LENGTH = 128;
+/** Visible ASCII and spaces only: the id is echoed in a response header and written to logs. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
+
+/** The caller's id when it is safe to reuse (printable ASCII, at most 128 characters), else undefined. */
+export function acceptRequestId(value: string | string[] | undefined): string | undefined {
+  if (typeof value !== 'string') {
+    return undefined;
+  }
+  const id = value.trim();
+  return id.length > 0 && id.length <= MAX_REQUEST_ID_LENGTH && PRINTABLE_ASCII.test(id)
+    ? id
+    : undefined;
+}
+
+/** pino-http `genReqId`: reuses the caller's id or creates one, and echoes it to the client. */
+export function assignRequestId(request: IncomingMessage, response: ServerResponse): string {
+  const id = acceptRequestId(request.headers[REQUEST_ID_HEADER]) ?? randomUUID();
+  response.setHeader(REQUEST_ID_HEADER, id);
+  return id;
+}
+
+/** The id the logging middleware gave this request, if it ran. */
+export function requestIdOf(request: IncomingMessage): string | undefined {
+  const { id } = request as { id?: unknown };
+  return typeof id === 'string' ? id : undefined;
+}
