@@ -7,14 +7,31 @@ import { configureApp } from 'src/app.setup';
 export const FIXTURES = resolve(__dirname, '..', 'fixtures');
 
 /**
- * Starts the real application (real CSV repository, real pipes and filters) on the given
- * environment, which is applied before the configuration is read and restored afterwards.
+ * Settings every test app starts with unless the test gives its own: no log output, and no rate
+ * limit, since suites send many requests from one address.
+ */
+const TEST_DEFAULTS: Record<string, string> = { LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0' };
+
+/**
+ * Starts the real application (real CSV repository, real pipes, filters, middleware and guards)
+ * on the given environment, which is applied before the configuration is read and restored
+ * afterwards. An `undefined` value unsets that variable.
  */
 export async function createTestApp(
   env: Record<string, string | undefined>,
 ): Promise<INestApplication> {
-  const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
-  Object.assign(process.env, env);
+  const applied = { ...TEST_DEFAULTS, ...env };
+  const saved = Object.fromEntries(Object.keys(applied).map((key) => [key, process.env[key]]));
+  const setVariables = (values: Record<string, string | undefined>): void => {
+    for (const [key, value] of Object.entries(values)) {
+      if (value === undefined) {
+        delete process.env[key];
+      } else {
+        process.env[key] = value;
+      }
+    }
+  };
+  setVariables(applied);
   try {
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
@@ -22,12 +39,6 @@ export async function createTestApp(
     await app.init();
     return app;
   } finally {
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) {
-        delete process.env[key];
-      } else {
-        process.env[key] = value;
-      }
-    }
+    setVariables(saved);
   }
 }
