@@ -69,6 +69,7 @@ describe('v1 API', () => {
         status: 404,
         detail: "Dataset 'salez' does not exist. Available datasets: sales",
         instance: '/v1/datasets/salez',
+        requestId: expect.any(String),
       });
     });
 
@@ -314,6 +315,7 @@ describe('v1 API', () => {
         detail: `Invalid query parameter: '${parameter}' ${message}`,
         instance: `/v1/datasets/sales/analysis?${query}`,
         errors: [{ parameter, message }],
+        requestId: expect.any(String),
       });
     });
 
@@ -356,6 +358,7 @@ describe('v1 API', () => {
         status: 404,
         detail: 'Cannot GET /v2/nothing',
         instance: '/v2/nothing',
+        requestId: expect.any(String),
       });
     });
   });

@@ -100,6 +100,7 @@ describe('GET /data_analysis (compatible endpoint)', () => {
       detail: 'Specify at least one metric',
       instance: '/data_analysis?include_ar=true',
       errors: [{ parameter: 'mean', message: 'or median or max_value must be true' }],
+      requestId: expect.any(String),
     });
   });
 
@@ -121,6 +122,7 @@ describe('GET /data_analysis (compatible endpoint)', () => {
       status: 404,
       detail: 'Filters returned no data',
       instance: '/data_analysis?mean=true&include_ar=true&year=1999',
+      requestId: expect.any(String),
     });
   });
 
