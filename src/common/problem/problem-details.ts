@@ -47,6 +47,12 @@ export class ProblemDetailsDto {
     description: 'Every invalid parameter, for 400s.',
   })
   errors?: ParameterErrorDto[];
+
+  @ApiPropertyOptional({
+    description: 'The request id, also in the `x-request-id` response header and the access log.',
+    example: '0c86194c-b7ab-4e3c-a02b-bb2b0d04c5c7',
+  })
+  requestId?: string;
 }
 
 export type ProblemDetails = ProblemDetailsDto;
