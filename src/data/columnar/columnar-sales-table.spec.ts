@@ -290,6 +290,64 @@ describe('ColumnarSalesTable', () => {
     );
   });
 
+  it('answers like the reference where months hold enough rows to index their values', () => {
+    // Few months, many rows: countries get value buckets, and shrunk limits reach their fallbacks.
+    const denseArb = fc
+      .tuple(
+        fc.shuffledSubarray(CODES, { minLength: 1, maxLength: 3 }),
+        fc.constantFrom('spread', 'ties', 'one value'),
+      )
+      .chain(([codes, kind]) =>
+        fc.array(
+          fc.record({
+            country: fc.constantFrom(...codes),
+            day: fc.integer({ min: toDayNumber(2024, 1, 20), max: toDayNumber(2024, 5, 10) }),
+            value:
+              kind === 'spread'
+                ? valueArb
+                : kind === 'ties'
+                  ? fc.constantFrom(1, 2, 2.5, -4)
+                  : fc.constant(3.5),
+          }),
+          { minLength: 50, maxLength: 1200, size: 'max' },
+        ),
+      );
+    const denseQueryArb = fc.record({
+      countries: fc.option(fc.subarray([...CODES, 'ZZ']), { nil: null }),
+      years: fc.option(fc.subarray([2023, 2024]), { nil: null }),
+      fromDay: fc.option(
+        fc.integer({ min: toDayNumber(2024, 1, 15), max: toDayNumber(2024, 5, 15) }),
+        { nil: null },
+      ),
+      toDay: fc.option(
+        fc.integer({ min: toDayNumber(2024, 1, 15), max: toDayNumber(2024, 5, 15) }),
+        { nil: null },
+      ),
+      groupByCountry: fc.boolean(),
+      period: fc.constantFrom<PeriodUnit | null>(null, 'year', 'quarter', 'month'),
+      metrics: fc
+        .array(fc.constantFrom(...METRIC_NAMES), { minLength: 1, maxLength: 8 })
+        .map((names) => metricsNamed(...names)),
+    });
+    fc.assert(
+      fc.property(
+        denseArb,
+        fc.record({
+          rowsPerCounter: fc.constantFrom(1, 4),
+          gatherLimit: fc.constantFrom(2, 4096),
+        }),
+        fc.array(denseQueryArb, { minLength: 1, maxLength: 6 }),
+        (rows, tuning, queries) => {
+          const table = ColumnarSalesTable.build(columnsOf(rows), tuning);
+          for (const q of queries) {
+            expectMatches(table.query(q), reference(rows, q), rows, q);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   describe('on a small dataset', () => {
     const rows: Row[] = [
       { country: 'ES', day: toDayNumber(2024, 2, 29), value: 10 },

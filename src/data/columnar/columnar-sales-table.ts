@@ -1,15 +1,17 @@
 import {
-  combineStats,
   EMPTY_STATS,
   interpolate,
   quantileRank,
   simpleMetric,
   type RunningStats,
 } from 'src/analysis/metrics/metric-math';
-import type { MetricSpec } from 'src/analysis/metrics/metric-spec';
 import { daysInMonth, fromDayNumber, toDayNumber } from 'src/common/calendar/day-number';
 import { buildColumnarLayout, type ColumnarLayout } from 'src/data/columnar/columnar-layout';
+import { GroupedRuns, MIXED } from 'src/data/columnar/grouped-runs';
+import { monthExtentsOf, type MonthExtents } from 'src/data/columnar/month-extents';
+import { WARM_UP_ROUNDS, warmUpColumns, warmUpQueries } from 'src/data/columnar/query-warm-up';
 import { selectKthAndNext } from 'src/data/columnar/run-selection';
+import { ValueBuckets, type BucketTuning } from 'src/data/columnar/value-buckets';
 import type {
   DatasetQuery,
   DatasetQueryResult,
@@ -17,15 +19,6 @@ import type {
   ResultGroup,
 } from 'src/data/dataset-query';
 import type { SalesColumns } from 'src/data/sales-columns';
-
-/** The sorted runs and combined totals of one output group while a query collects it. */
-interface GroupRuns {
-  readonly countryRank: number;
-  readonly period: number | null;
-  readonly starts: number[];
-  readonly ends: number[];
-  stats: RunningStats;
-}
 
 /**
  * An in-memory sales table indexed for metric queries: every answer combines precomputed
@@ -35,17 +28,58 @@ export class ColumnarSalesTable {
   readonly rowCount: number;
   private readonly rankByCode: ReadonlyMap<string, number>;
   private readonly yearList: readonly number[];
+  private readonly allRanks: number[];
+  private readonly months: MonthExtents;
+  private readonly buckets: ValueBuckets;
 
-  private constructor(private readonly layout: ColumnarLayout) {
+  // Query scratch, reused because queries run one at a time.
+  private readonly runs = new GroupedRuns();
+  private readonly spans = new MonthSpans();
+  /** The group whose spans `spans` holds, or -1. */
+  private spansOf = -1;
+  private readonly periodGroups = new Map<number, number>();
+  private currentGroup = -1;
+  private readonly pair = new Float64Array(2);
+  /** One group's totals at a time, for `simpleMetric`. */
+  private readonly stats: { -readonly [K in keyof RunningStats]: RunningStats[K] } = {
+    ...EMPTY_STATS,
+  };
+
+  private constructor(
+    private readonly layout: ColumnarLayout,
+    tuning?: BucketTuning,
+  ) {
     this.rowCount = layout.rowCount;
+    this.allRanks = layout.countryCodes.map((_, rank) => rank);
+    this.months = monthExtentsOf(layout);
+    this.buckets = ValueBuckets.build(layout, this.months, tuning);
     this.rankByCode = new Map(layout.countryCodes.map((code, rank) => [code, rank]));
     this.yearList = [...new Set(Array.from(layout.monthKey, (key) => Math.floor(key / 12)))].sort(
       (a, b) => a - b,
     );
   }
 
-  static build(columns: SalesColumns): ColumnarSalesTable {
-    return new ColumnarSalesTable(buildColumnarLayout(columns));
+  static build(columns: SalesColumns, tuning?: BucketTuning): ColumnarSalesTable {
+    const table = new ColumnarSalesTable(buildColumnarLayout(columns), tuning);
+    ColumnarSalesTable.warmUpOnce();
+    return table;
+  }
+
+  private static warmedUp = false;
+
+  /** Runs the warm-up queries (see `query-warm-up.ts`) once per process. */
+  private static warmUpOnce(): void {
+    if (ColumnarSalesTable.warmedUp) {
+      return;
+    }
+    ColumnarSalesTable.warmedUp = true;
+    const table = new ColumnarSalesTable(buildColumnarLayout(warmUpColumns()));
+    const queries = warmUpQueries();
+    for (let round = 0; round < WARM_UP_ROUNDS; round++) {
+      for (const query of queries) {
+        table.query(query);
+      }
+    }
   }
 
   /** Rows per country, ordered by country code; countries without rows are left out. */
@@ -67,75 +101,151 @@ export class ColumnarSalesTable {
   }
 
   query(query: DatasetQuery): DatasetQueryResult {
-    const groups = [...this.collectRuns(query).values()].sort(
-      (a, b) => a.countryRank - b.countryRank || (a.period ?? 0) - (b.period ?? 0),
+    const runs = this.runs;
+    runs.reset(
+      query.metrics.some((metric) => metric.kind === 'variance' || metric.kind === 'stddev'),
     );
+    this.spansOf = -1;
+    this.collectRuns(query, runs);
+    const count = runs.groupCount;
+    let order: Int32Array | null = null;
+    if (!query.groupByCountry && query.period !== null) {
+      // Without a country split, countries add their months to groups out of period order.
+      order = Int32Array.from({ length: count }, (_, g) => g).sort(
+        (a, b) => runs.period[a] - runs.period[b],
+      );
+    }
+    const { metrics } = query;
+    const metricCount = metrics.length;
+    const codes = this.layout.countryCodes;
+    const stats = this.stats;
     let matchedRows = 0;
-    const results = groups.map((group): ResultGroup => {
-      matchedRows += group.stats.count;
-      return {
-        country: query.groupByCountry ? this.layout.countryCodes[group.countryRank] : null,
-        period: group.period,
-        rows: group.stats.count,
-        values: query.metrics.map((metric) => this.metricOf(group, metric)),
-      };
-    });
-    return { matchedRows, groups: results };
+    const groups: ResultGroup[] = [];
+    for (let i = 0; i < count; i++) {
+      const g = order === null ? i : order[i];
+      const rows = runs.rows[g];
+      matchedRows += rows;
+      stats.count = rows;
+      stats.mean = runs.mean[g];
+      stats.m2 = runs.m2[g];
+      stats.min = runs.min[g];
+      stats.max = runs.max[g];
+      stats.sum = runs.sum[g];
+      const values = new Array<number | null>(metricCount);
+      for (let j = 0; j < metricCount; j++) {
+        const metric = metrics[j];
+        values[j] =
+          metric.kind === 'quantile'
+            ? this.quantileOf(g, metric.q)
+            : simpleMetric(stats, metric.kind);
+      }
+      groups.push({
+        country: query.groupByCountry ? codes[runs.country[g]] : null,
+        period: query.period === null ? null : runs.period[g],
+        rows,
+        values,
+      });
+    }
+    return { matchedRows, groups };
   }
 
   /**
    * Gathers, per output group, the runs that hold exactly the rows passing the filters: a month
    * run when the whole month passes, otherwise the day runs of the days that do.
    */
-  private collectRuns(query: DatasetQuery): Map<string, GroupRuns> {
+  private collectRuns(query: DatasetQuery, runs: GroupedRuns): void {
     const layout = this.layout;
-    const n = layout.rowCount;
-    const groups = new Map<string, GroupRuns>();
+    const months = this.months;
     const fromDay = query.fromDay ?? Number.NEGATIVE_INFINITY;
     const toDay = query.toDay ?? Number.POSITIVE_INFINITY;
-    if (n === 0 || fromDay > toDay) {
-      return groups;
+    if (layout.rowCount === 0 || fromDay > toDay) {
+      return;
     }
     const years = query.years ? new Set(query.years) : null;
     const firstKey = query.fromDay === null ? Number.NEGATIVE_INFINITY : monthKeyOf(query.fromDay);
     const lastKey = query.toDay === null ? Number.POSITIVE_INFINITY : monthKeyOf(query.toDay);
+    const { monthKey, countryFirstMonth, monthFirstDay, dayStart, dayNumber, values } = layout;
+    this.currentGroup = -1;
+    this.periodGroups.clear();
 
     for (const rank of this.selectedCountryRanks(query.countries)) {
-      const end = layout.countryFirstMonth[rank + 1];
-      let m = lowerBoundInt(layout.monthKey, layout.countryFirstMonth[rank], end, firstKey);
-      for (; m < end && layout.monthKey[m] <= lastKey; m++) {
-        const key = layout.monthKey[m];
+      const end = countryFirstMonth[rank + 1];
+      let m = lowerBoundInt(monthKey, countryFirstMonth[rank], end, firstKey);
+      for (; m < end && monthKey[m] <= lastKey; m++) {
+        const key = monthKey[m];
         const year = Math.floor(key / 12);
-        if (years && !years.has(year)) {
+        if (years !== null && !years.has(year)) {
           continue;
         }
-        const month = key - year * 12 + 1;
-        const monthFirstDay = toDayNumber(year, month, 1);
-        const monthLastDay = monthFirstDay + daysInMonth(year, month) - 1;
-        const group = groupFor(groups, query, rank, periodKey(key, query.period));
-        if (fromDay <= monthFirstDay && monthLastDay <= toDay) {
-          addMonthRun(group, layout, m);
+        const period = periodKey(key, query.period);
+        // Only the months holding the range's ends can be cut.
+        let whole = true;
+        if (key === firstKey || key === lastKey) {
+          const month = key - year * 12 + 1;
+          const monthFirst = toDayNumber(year, month, 1);
+          whole = fromDay <= monthFirst && monthFirst + daysInMonth(year, month) - 1 <= toDay;
+        }
+        if (whole) {
+          runs.addRun(
+            this.groupOf(query.groupByCountry, rank, period),
+            m,
+            rank,
+            months.start[m + 1] - months.start[m],
+            layout.monthSum[m],
+            layout.monthMean[m],
+            layout.monthM2[m],
+            months.min[m],
+            months.max[m],
+          );
           continue;
         }
-        for (let p = layout.monthFirstDay[m]; p < layout.monthFirstDay[m + 1]; p++) {
-          const day = layout.dayNumber[p];
+        for (let p = monthFirstDay[m]; p < monthFirstDay[m + 1]; p++) {
+          const day = dayNumber[p];
           if (day >= fromDay && day <= toDay) {
-            addDayRun(group, layout, p);
+            const start = dayStart[p];
+            const stop = dayStart[p + 1];
+            runs.addRun(
+              this.groupOf(query.groupByCountry, rank, period),
+              -1 - p,
+              rank,
+              stop - start,
+              layout.daySum[p],
+              layout.dayMean[p],
+              layout.dayM2[p],
+              values[start],
+              values[stop - 1],
+            );
           }
         }
       }
     }
-    for (const [key, group] of groups) {
-      if (group.stats.count === 0) {
-        groups.delete(key);
+  }
+
+  /** The group a run of country `rank` in `period` belongs to, created on its first run. */
+  private groupOf(byCountry: boolean, rank: number, period: number): number {
+    const runs = this.runs;
+    const current = this.currentGroup;
+    if (byCountry) {
+      // Countries come in rank order and months in key order, so a group's runs are consecutive.
+      if (current >= 0 && runs.country[current] === rank && runs.period[current] === period) {
+        return current;
       }
+      return (this.currentGroup = runs.addGroup(rank, rank, period));
     }
-    return groups;
+    if (current >= 0 && runs.period[current] === period) {
+      return current;
+    }
+    let g = this.periodGroups.get(period);
+    if (g === undefined) {
+      g = runs.addGroup(-1, rank, period);
+      this.periodGroups.set(period, g);
+    }
+    return (this.currentGroup = g);
   }
 
   private selectedCountryRanks(countries: readonly string[] | null): number[] {
     if (countries === null) {
-      return this.layout.countryCodes.map((_, rank) => rank);
+      return this.allRanks;
     }
     const ranks = new Set<number>();
     for (const code of countries) {
@@ -147,18 +257,91 @@ export class ColumnarSalesTable {
     return [...ranks].sort((a, b) => a - b);
   }
 
-  private metricOf(group: GroupRuns, metric: MetricSpec): number | null {
-    if (metric.kind !== 'quantile') {
-      return simpleMetric(group.stats, metric.kind);
+  private quantileOf(g: number, q: number): number {
+    const runs = this.runs;
+    const { values, dayStart } = this.layout;
+    const monthStart = this.months.start;
+    const { lower, weight } = quantileRank(runs.rows[g], q);
+    const first = runs.firstRun[g];
+    if (first === runs.lastRun[g]) {
+      const ref = runs.runRef[first];
+      const start = ref >= 0 ? monthStart[ref] : dayStart[-1 - ref];
+      const end = ref >= 0 ? monthStart[ref + 1] : dayStart[-ref];
+      const at = start + lower;
+      return interpolate(values[at], values[Math.min(at + 1, end - 1)], weight);
     }
-    const { lower, weight } = quantileRank(group.stats.count, metric.q);
-    const values = this.layout.values;
-    if (group.starts.length === 1) {
-      const at = group.starts[0] + lower;
-      return interpolate(values[at], values[Math.min(at + 1, group.ends[0] - 1)], weight);
+    const source = runs.source[g];
+    const pair = this.pair;
+    if (source !== MIXED && this.buckets.width[source] > 0) {
+      const spans = this.spansFor(g);
+      this.buckets.selectKthAndNext(
+        source,
+        spans.monthFrom,
+        spans.monthTo,
+        spans.rangeCount,
+        spans.days,
+        spans.dayCount,
+        lower,
+        runs.min[g],
+        runs.max[g],
+        pair,
+      );
+      return interpolate(pair[0], pair[1], weight);
     }
-    const [a, b] = selectKthAndNext(values, group.starts, group.ends, lower);
+    // Several countries' runs, or a country too small to index: select across the runs.
+    const starts: number[] = [];
+    const ends: number[] = [];
+    for (let run = first; run >= 0; run = runs.nextRun[run]) {
+      const ref = runs.runRef[run];
+      starts.push(ref >= 0 ? monthStart[ref] : dayStart[-1 - ref]);
+      ends.push(ref >= 0 ? monthStart[ref + 1] : dayStart[-ref]);
+    }
+    const [a, b] = selectKthAndNext(values, starts, ends, lower);
     return interpolate(a, b, weight);
+  }
+
+  /** Group g's whole months as spans of consecutive month partitions, and its day partitions. */
+  private spansFor(g: number): MonthSpans {
+    const spans = this.spans;
+    if (this.spansOf === g) {
+      return spans;
+    }
+    const runs = this.runs;
+    spans.reserve(runs.runCount);
+    let ranges = 0;
+    let days = 0;
+    for (let run = runs.firstRun[g]; run >= 0; run = runs.nextRun[run]) {
+      const ref = runs.runRef[run];
+      if (ref < 0) {
+        spans.days[days++] = -1 - ref;
+      } else if (ranges > 0 && spans.monthTo[ranges - 1] === ref) {
+        spans.monthTo[ranges - 1] = ref + 1;
+      } else {
+        spans.monthFrom[ranges] = ref;
+        spans.monthTo[ranges++] = ref + 1;
+      }
+    }
+    spans.rangeCount = ranges;
+    spans.dayCount = days;
+    this.spansOf = g;
+    return spans;
+  }
+}
+
+/** Scratch lists of one group's month spans and day partitions. */
+class MonthSpans {
+  monthFrom = new Uint32Array(16);
+  monthTo = new Uint32Array(16);
+  days = new Uint32Array(16);
+  rangeCount = 0;
+  dayCount = 0;
+
+  reserve(size: number): void {
+    if (size > this.days.length) {
+      this.monthFrom = new Uint32Array(size);
+      this.monthTo = new Uint32Array(size);
+      this.days = new Uint32Array(size);
+    }
   }
 }
 
@@ -167,10 +350,11 @@ function monthKeyOf(day: number): number {
   return year * 12 + month - 1;
 }
 
-function periodKey(monthKey: number, unit: PeriodUnit | null): number | null {
+/** The group key of a month for the period split; 0 for every month without one. */
+function periodKey(monthKey: number, unit: PeriodUnit | null): number {
   switch (unit) {
     case null:
-      return null;
+      return 0;
     case 'month':
       return monthKey;
     case 'quarter': {
@@ -180,59 +364,6 @@ function periodKey(monthKey: number, unit: PeriodUnit | null): number | null {
     case 'year':
       return Math.floor(monthKey / 12);
   }
-}
-
-function groupFor(
-  groups: Map<string, GroupRuns>,
-  query: DatasetQuery,
-  rank: number,
-  period: number | null,
-): GroupRuns {
-  const countryRank = query.groupByCountry ? rank : -1;
-  const key = `${countryRank}:${period}`;
-  let group = groups.get(key);
-  if (!group) {
-    group = { countryRank, period, starts: [], ends: [], stats: EMPTY_STATS };
-    groups.set(key, group);
-  }
-  return group;
-}
-
-function addDayRun(group: GroupRuns, layout: ColumnarLayout, p: number): void {
-  const start = layout.dayStart[p];
-  const end = layout.dayStart[p + 1];
-  addRun(group, layout.values, start, end, layout.daySum[p], layout.dayMean[p], layout.dayM2[p]);
-}
-
-function addMonthRun(group: GroupRuns, layout: ColumnarLayout, m: number): void {
-  // Month runs hold the same rows as their days, one level up in `values`.
-  const start = layout.rowCount + layout.dayStart[layout.monthFirstDay[m]];
-  const end = layout.rowCount + layout.dayStart[layout.monthFirstDay[m + 1]];
-  addRun(
-    group,
-    layout.values,
-    start,
-    end,
-    layout.monthSum[m],
-    layout.monthMean[m],
-    layout.monthM2[m],
-  );
-}
-
-function addRun(
-  group: GroupRuns,
-  values: Float64Array,
-  start: number,
-  end: number,
-  sum: number,
-  mean: number,
-  m2: number,
-): void {
-  group.starts.push(start);
-  group.ends.push(end);
-  // Runs are sorted, so their extremes are their ends.
-  const run = { count: end - start, mean, m2, min: values[start], max: values[end - 1], sum };
-  group.stats = combineStats(group.stats, run);
 }
 
 /** First index in [lo, hi) whose key is ≥ x. */

@@ -1,8 +1,10 @@
 import fc from 'fast-check';
 import {
   lowerBound,
+  selectInPlace,
   selectKth,
   selectKthAndNext,
+  selectPairInPlace,
   upperBound,
 } from 'src/data/columnar/run-selection';
 
@@ -128,6 +130,46 @@ describe('selectKth', () => {
     }
   });
 
+  it('matches sorting at every rank of medium runs, like or unlike in value', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.array(fc.integer({ min: 0, max: 400 }), { maxLength: 300, size: 'max' }),
+            fc.integer({ min: 0, max: 3 }),
+          ),
+          { minLength: 1, maxLength: 6 },
+        ),
+        fc.boolean(),
+        (shapes, unlike) => {
+          // Unlike runs occupy separate value ranges, which defeats bracketing by relative rank.
+          const runs = shapes.map(([run, band]) => run.map((x) => (unlike ? x + band * 1000 : x)));
+          const { data, starts, ends } = layOut(runs);
+          const expected = sortedUnion(runs);
+          for (let k = 0; k < expected.length; k++) {
+            expect(selectKthAndNext(data, starts, ends, k)).toEqual([
+              expected[k],
+              expected[Math.min(k + 1, expected.length - 1)],
+            ]);
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('handles more runs than its scratch first holds', () => {
+    const random = seeded(5);
+    const runs = Array.from({ length: 300 }, () =>
+      Array.from({ length: 1 + Math.floor(random() * 20) }, () => Math.floor(random() * 500)),
+    );
+    const { data, starts, ends } = layOut(runs);
+    const expected = sortedUnion(runs);
+    for (const k of [0, 7, expected.length >> 1, expected.length - 1]) {
+      expect(selectKth(data, starts, ends, k)).toBe(expected[k]);
+    }
+  });
+
   it('reads a single run directly', () => {
     const { data, starts, ends } = layOut([[5, 1, 3, 2, 4, 9, 8, 7, 6, 0]]);
     expect(selectKth(data, starts, ends, 0)).toBe(0);
@@ -139,5 +181,51 @@ describe('selectKth', () => {
     expect(() => selectKth(data, starts, ends, 3)).toThrow(RangeError);
     expect(() => selectKth(data, starts, ends, -1)).toThrow(RangeError);
     expect(() => selectKth(data, [0], [0], 0)).toThrow(RangeError);
+  });
+});
+
+describe('selectInPlace / selectPairInPlace', () => {
+  const valuesArb = fc.oneof(
+    fc.array(fc.integer({ min: -5, max: 5 }), { minLength: 1, maxLength: 300, size: 'max' }),
+    fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), {
+      minLength: 1,
+      maxLength: 300,
+      size: 'max',
+    }),
+    fc.array(fc.integer({ min: 0, max: 100_000 }), { minLength: 1, maxLength: 3000 }),
+    fc.array(fc.constantFrom(-Number.MAX_VALUE, Number.MAX_VALUE, 0, 5e-324, -5e-324), {
+      minLength: 1,
+      maxLength: 300,
+    }),
+    fc.array(
+      fc.integer({ min: 0, max: 3 }).map((x) => 1 + x * Number.EPSILON),
+      { minLength: 1, maxLength: 300 },
+    ),
+  );
+
+  it('find the k-th value and its successor like sorting', () => {
+    fc.assert(
+      fc.property(valuesArb, fc.nat(), (values, seed) => {
+        const sorted = Float64Array.from(values).sort();
+        const k = seed % values.length;
+        // -0 and 0 are equal to every comparison, so either may come back for the other.
+        expect(selectInPlace(Float64Array.from(values), values.length, k) + 0).toBe(sorted[k] + 0);
+        const data = new Float64Array(values.length + 5).fill(Number.NaN);
+        data.set(values);
+        const out = new Float64Array(2);
+        selectPairInPlace(data, values.length, k, out);
+        expect([out[0] + 0, out[1] + 0]).toEqual([
+          sorted[k] + 0,
+          k + 1 < values.length ? sorted[k + 1] + 0 : Number.POSITIVE_INFINITY,
+        ]);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('reject ranks outside the values', () => {
+    const out = new Float64Array(2);
+    expect(() => selectInPlace(Float64Array.of(1, 2), 2, 2)).toThrow(RangeError);
+    expect(() => selectPairInPlace(Float64Array.of(1, 2), 2, -1, out)).toThrow(RangeError);
   });
 });

@@ -1,0 +1,152 @@
+import fc from 'fast-check';
+import { toDayNumber } from 'src/common/calendar/day-number';
+import { buildColumnarLayout } from 'src/data/columnar/columnar-layout';
+import { monthExtentsOf } from 'src/data/columnar/month-extents';
+import { ValueBuckets } from 'src/data/columnar/value-buckets';
+import type { SalesColumns } from 'src/data/sales-columns';
+
+interface Row {
+  readonly country: number;
+  readonly day: number;
+  readonly value: number;
+}
+
+const FIRST_DAY = toDayNumber(2024, 1, 1);
+const LAST_DAY = toDayNumber(2024, 12, 31);
+
+function columnsOf(rows: readonly Row[]): SalesColumns {
+  return {
+    rowCount: rows.length,
+    countryCodes: Uint16Array.from(rows, (row) => row.country),
+    countries: ['AR', 'CL', 'UY'],
+    days: Int32Array.from(rows, (row) => row.day),
+    values: Float64Array.from(rows, (row) => row.value),
+  };
+}
+
+const valueArb = fc.oneof(
+  fc.integer({ min: -50_000, max: 50_000 }).map((cents) => cents / 100),
+  fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e12, max: 1e12 }),
+);
+
+const rowsArb = fc
+  .tuple(fc.integer({ min: 1, max: 3 }), fc.constantFrom('spread', 'ties', 'one value'))
+  .chain(([countries, kind]) =>
+    fc.array(
+      fc.record({
+        country: fc.integer({ min: 0, max: countries - 1 }),
+        day: fc.integer({ min: FIRST_DAY, max: LAST_DAY }),
+        value:
+          kind === 'spread'
+            ? valueArb
+            : kind === 'ties'
+              ? fc.constantFrom(1, 2, 2.5, 3, -4, 1e9)
+              : fc.constant(7.25),
+      }),
+      { minLength: 100, maxLength: 1500, size: 'max' },
+    ),
+  );
+
+const tuningArb = fc.record({
+  rowsPerCounter: fc.constantFrom(1, 2, 4),
+  gatherLimit: fc.constantFrom(2, 16, 4096),
+});
+
+/** Per month of the country: 0 leaves it out, 1 takes it whole, 2 takes some of its days. */
+const choiceArb = fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 5, maxLength: 5 });
+
+describe('ValueBuckets', () => {
+  it('selects like sorting over whole-month spans and day runs', () => {
+    fc.assert(
+      fc.property(
+        rowsArb,
+        tuningArb,
+        choiceArb,
+        fc.integer({ min: 0, max: 2 }),
+        fc.infiniteStream(fc.boolean()),
+        (rows, tuning, choices, rank, coins) => {
+          const layout = buildColumnarLayout(columnsOf(rows));
+          const months = monthExtentsOf(layout);
+          const buckets = ValueBuckets.build(layout, months, tuning);
+          const country = Math.min(rank, layout.countryCodes.length - 1);
+          if (buckets.width[country] === 0) {
+            return;
+          }
+          const monthFrom: number[] = [];
+          const monthTo: number[] = [];
+          const days: number[] = [];
+          const expected: number[] = [];
+          const first = layout.countryFirstMonth[country];
+          const end = layout.countryFirstMonth[country + 1];
+          const take = coins[Symbol.iterator]();
+          for (let m = first; m < end; m++) {
+            const choice = choices[(m - first) % choices.length];
+            if (choice === 1) {
+              if (monthTo.length > 0 && monthTo[monthTo.length - 1] === m) {
+                monthTo[monthTo.length - 1] = m + 1;
+              } else {
+                monthFrom.push(m);
+                monthTo.push(m + 1);
+              }
+              expected.push(...layout.values.subarray(months.start[m], months.start[m + 1]));
+            } else if (choice === 2) {
+              for (let p = layout.monthFirstDay[m]; p < layout.monthFirstDay[m + 1]; p++) {
+                if (take.next().value) {
+                  days.push(p);
+                  expected.push(
+                    ...layout.values.subarray(layout.dayStart[p], layout.dayStart[p + 1]),
+                  );
+                }
+              }
+            }
+          }
+          if (expected.length === 0) {
+            return;
+          }
+
+          const sorted = Float64Array.from(expected).sort();
+          const n = sorted.length;
+          const out = new Float64Array(2);
+          for (const k of new Set([0, 1, n >> 1, Math.floor(n * 0.9), n - 2, n - 1])) {
+            if (k < 0) {
+              continue;
+            }
+            buckets.selectKthAndNext(
+              country,
+              Uint32Array.from(monthFrom),
+              Uint32Array.from(monthTo),
+              monthFrom.length,
+              Uint32Array.from(days),
+              days.length,
+              k,
+              sorted[0],
+              sorted[n - 1],
+              out,
+            );
+            // -0 and 0 are equal to every comparison, so either may come back for the other.
+            expect([k, out[0] + 0, out[1] + 0]).toEqual([
+              k,
+              sorted[k] + 0,
+              sorted[Math.min(k + 1, n - 1)] + 0,
+            ]);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps at most one counter per four rows and skips thin countries', () => {
+    const rows: Row[] = [];
+    for (let i = 0; i < 4000; i++) {
+      rows.push({ country: 0, day: FIRST_DAY + (i % 150), value: (i * 7919) % 1000 });
+    }
+    rows.push({ country: 1, day: FIRST_DAY, value: 1 });
+    const layout = buildColumnarLayout(columnsOf(rows));
+    const buckets = ValueBuckets.build(layout, monthExtentsOf(layout));
+    expect(buckets.width[1]).toBe(0);
+    expect(buckets.width[0]).toBeGreaterThan(0);
+    // Counters, beside the boundaries themselves.
+    expect(buckets.byteLength - 8 * buckets.width[0]).toBeLessThanOrEqual(rows.length);
+  });
+});

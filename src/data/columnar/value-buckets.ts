@@ -1,0 +1,410 @@
+import type { ColumnarLayout } from 'src/data/columnar/columnar-layout';
+import type { MonthExtents } from 'src/data/columnar/month-extents';
+import {
+  binCountFor,
+  binScale,
+  lowerBound,
+  selectKthAndNext,
+  selectPairInBins,
+  zeroedBins,
+} from 'src/data/columnar/run-selection';
+
+/**
+ * Counters of each country's values by value bucket, cumulative over its months, so that a
+ * quantile over a span of months finds its bucket without touching a run, and every run's slice of
+ * that bucket is an offset read from the counters. A selection then copies only the bucket's
+ * values (about four per month run of a whole country) instead of narrowing 132 runs with binary
+ * searches round after round.
+ *
+ * Per country c with R months and boundaries b_0 < … < b_{w-1} (its values at evenly spaced ranks,
+ * from a sample), `below[countStart[c] + j * (R + 1) + r]` is how many rows of its first r months
+ * are < b_j. A month run's rows below b_j are then the difference of entries r + 1 and r, and they
+ * are the run's first ones, as runs are sorted. Counters of one boundary lie side by side, so
+ * slicing a bucket out of every month reads two short sequences.
+ *
+ * Memory: a country gets at most one counter per `rowsPerCounter` of its rows (4 by default), so
+ * the whole index stays at or under one byte per row.
+ */
+export class ValueBuckets {
+  /** Boundaries per country; 0 means the country has no index (too few rows per month). */
+  readonly width: Uint32Array;
+  private readonly boundaryStart: Uint32Array;
+  private readonly boundaries: Float64Array;
+  private readonly countStart: Uint32Array;
+  private readonly below: Uint32Array;
+
+  /** Scratch for one selection; queries run one at a time. */
+  private windowLo = new Uint32Array(64);
+  private windowHi = new Uint32Array(64);
+  private runStart = new Uint32Array(64);
+  private runEnd = new Uint32Array(64);
+  private readonly candidates: Float64Array;
+  private readonly gatherLimit: number;
+
+  private constructor(
+    private readonly layout: ColumnarLayout,
+    private readonly months: MonthExtents,
+    gatherLimit: number,
+    parts: {
+      width: Uint32Array;
+      boundaryStart: Uint32Array;
+      boundaries: Float64Array;
+      countStart: Uint32Array;
+      below: Uint32Array;
+    },
+  ) {
+    this.gatherLimit = gatherLimit;
+    this.candidates = new Float64Array(gatherLimit);
+    this.width = parts.width;
+    this.boundaryStart = parts.boundaryStart;
+    this.boundaries = parts.boundaries;
+    this.countStart = parts.countStart;
+    this.below = parts.below;
+  }
+
+  /** Bytes held by the index, for memory accounting. */
+  get byteLength(): number {
+    return this.boundaries.byteLength + this.below.byteLength;
+  }
+
+  static build(
+    layout: ColumnarLayout,
+    months: MonthExtents,
+    tuning: BucketTuning = DEFAULT_BUCKET_TUNING,
+  ): ValueBuckets {
+    const countries = layout.countryCodes.length;
+    const { countryFirstMonth, countryRowStart } = layout;
+    const width = new Uint32Array(countries);
+    for (let c = 0; c < countries; c++) {
+      const months = countryFirstMonth[c + 1] - countryFirstMonth[c];
+      const rows = countryRowStart[c + 1] - countryRowStart[c];
+      const fit = Math.floor(rows / (tuning.rowsPerCounter * (months + 1)));
+      width[c] = fit < MIN_WIDTH ? 0 : Math.min(fit, MAX_WIDTH);
+    }
+
+    const chosen = Array.from({ length: countries }, (_, c) =>
+      width[c] === 0 ? new Float64Array(0) : chooseBoundaries(layout, months, c, width[c]),
+    );
+    const boundaryStart = new Uint32Array(countries + 1);
+    const countStart = new Uint32Array(countries + 1);
+    for (let c = 0; c < countries; c++) {
+      // Ties can leave fewer distinct boundaries than asked for.
+      width[c] = chosen[c].length;
+      const months = countryFirstMonth[c + 1] - countryFirstMonth[c];
+      boundaryStart[c + 1] = boundaryStart[c] + width[c];
+      countStart[c + 1] = countStart[c] + (width[c] === 0 ? 0 : (months + 1) * width[c]);
+    }
+    const boundaries = new Float64Array(boundaryStart[countries]);
+    const below = new Uint32Array(countStart[countries]);
+    for (let c = 0; c < countries; c++) {
+      boundaries.set(chosen[c], boundaryStart[c]);
+      if (width[c] > 0) {
+        countBelow(layout, months, c, chosen[c], below, countStart[c]);
+      }
+    }
+    return new ValueBuckets(layout, months, tuning.gatherLimit, {
+      width,
+      boundaryStart,
+      boundaries,
+      countStart,
+      below,
+    });
+  }
+
+  /**
+   * The k-th smallest value (0-based) of country `rank`'s rows in whole months
+   * `[monthFrom[i], monthTo[i])` (month partitions, ascending and disjoint) and in day partitions
+   * `days[0, dayCount)`, and the value after it (the k-th again when k is the last rank). Written
+   * to `out[0]` and `out[1]`. `min` and `max` bound those rows' values.
+   */
+  selectKthAndNext(
+    rank: number,
+    monthFrom: Uint32Array,
+    monthTo: Uint32Array,
+    rangeCount: number,
+    days: Uint32Array,
+    dayCount: number,
+    k: number,
+    min: number,
+    max: number,
+    out: Float64Array,
+  ): void {
+    const { values, dayStart, countryFirstMonth } = this.layout;
+    const monthStart = this.months.start;
+    const w = this.width[rank];
+    const bounds = this.boundaries;
+    const firstBound = this.boundaryStart[rank];
+    const below = this.below;
+    // Counters of boundary j for month m sit at `origin + j * stride + m`.
+    const stride = countryFirstMonth[rank + 1] - countryFirstMonth[rank] + 1;
+    const origin = this.countStart[rank] - countryFirstMonth[rank];
+    let dayRows = 0;
+    for (let i = 0; i < dayCount; i++) {
+      dayRows += dayStart[days[i] + 1] - dayStart[days[i]];
+    }
+    let monthRows = 0;
+    for (let i = 0; i < rangeCount; i++) {
+      monthRows += monthStart[monthTo[i]] - monthStart[monthFrom[i]];
+    }
+
+    // The bucket [b_lo, b_hi) holding rank k; lo = -1 and hi = w stand for -∞ and +∞. Month
+    // counters alone settle most steps, as day runs can add at most `dayRows` below a boundary;
+    // only the steps near rank k binary-search the day runs.
+    let lo = -1;
+    let hi = w;
+    let monthRowsBelowLo = 0;
+    let monthRowsBelowHi = monthRows;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >>> 1;
+      const at = origin + mid * stride;
+      let monthRowsBelow = 0;
+      for (let i = 0; i < rangeCount; i++) {
+        monthRowsBelow += below[at + monthTo[i]] - below[at + monthFrom[i]];
+      }
+      let rows = monthRowsBelow;
+      if (rows <= k && rows + dayRows > k) {
+        rows += this.dayRowsBelow(days, dayCount, bounds[firstBound + mid]);
+      }
+      if (rows <= k) {
+        lo = mid;
+        monthRowsBelowLo = monthRowsBelow;
+      } else {
+        hi = mid;
+        monthRowsBelowHi = monthRowsBelow;
+      }
+    }
+
+    let next = Number.POSITIVE_INFINITY;
+    let runs = -1;
+    let r: number;
+    let inBucket: number;
+    // At most this many rows fall in the bucket.
+    const bound = monthRowsBelowHi - monthRowsBelowLo + dayRows;
+    if (bound <= this.gatherLimit) {
+      // Copy the bucket's slice of every run (a month's slice is read off its counters) and bin
+      // the values on the way, for `selectPairInBins`.
+      const low = lo < 0 ? min : bounds[firstBound + lo];
+      const high = hi >= w ? max : bounds[firstBound + hi];
+      const binCount = binCountFor(bound);
+      const bins = zeroedBins(binCount);
+      const scale = binScale(binCount, low, high);
+      const last = binCount - 1;
+      const candidates = this.candidates;
+      const atLo = origin + lo * stride;
+      const atHi = origin + hi * stride;
+      let count = 0;
+      let rowsBelowLo = 0;
+      for (let i = 0; i < rangeCount; i++) {
+        for (let m = monthFrom[i]; m < monthTo[i]; m++) {
+          const start = monthStart[m];
+          const from = lo < 0 ? start : start + below[atLo + m + 1] - below[atLo + m];
+          const to = hi >= w ? monthStart[m + 1] : start + below[atHi + m + 1] - below[atHi + m];
+          rowsBelowLo += from - start;
+          for (let p = from; p < to; p++) {
+            const x = values[p];
+            candidates[count++] = x;
+            const bin = ((x - low) * scale) | 0;
+            bins[bin < last ? bin : last]++;
+          }
+        }
+      }
+      for (let i = 0; i < dayCount; i++) {
+        const start = dayStart[days[i]];
+        const end = dayStart[days[i] + 1];
+        const from = lo < 0 ? start : lowerBound(values, start, end, bounds[firstBound + lo]);
+        const to = hi >= w ? end : lowerBound(values, start, end, bounds[firstBound + hi]);
+        rowsBelowLo += from - start;
+        for (let p = from; p < to; p++) {
+          const x = values[p];
+          candidates[count++] = x;
+          const bin = ((x - low) * scale) | 0;
+          bins[bin < last ? bin : last]++;
+        }
+      }
+      r = k - rowsBelowLo;
+      inBucket = count;
+      selectPairInBins(candidates, count, r, bins, binCount, low, scale, out);
+      next = out[1];
+    } else {
+      // Heavy ties or a skewed span: narrow inside the windows instead of copying them.
+      runs = this.windowsOf(rank, monthFrom, monthTo, rangeCount, days, dayCount, lo, hi);
+      const { windowLo, windowHi, runStart } = this;
+      let rowsBelowLo = 0;
+      inBucket = 0;
+      for (let i = 0; i < runs; i++) {
+        rowsBelowLo += windowLo[i] - runStart[i];
+        inBucket += windowHi[i] - windowLo[i];
+      }
+      r = k - rowsBelowLo;
+      const [kth, after] = selectKthAndNext(
+        values,
+        windowLo.subarray(0, runs),
+        windowHi.subarray(0, runs),
+        r,
+      );
+      out[0] = kth;
+      if (r + 1 < inBucket) {
+        next = after;
+      }
+    }
+    if (r + 1 === inBucket) {
+      // The successor opens the next non-empty bucket: the least first value past a window.
+      if (runs < 0) {
+        runs = this.windowsOf(rank, monthFrom, monthTo, rangeCount, days, dayCount, lo, hi);
+      }
+      const { windowHi, runEnd } = this;
+      for (let i = 0; i < runs; i++) {
+        if (windowHi[i] < runEnd[i] && values[windowHi[i]] < next) {
+          next = values[windowHi[i]];
+        }
+      }
+    }
+    out[1] = next === Number.POSITIVE_INFINITY ? out[0] : next;
+  }
+
+  /** Rows of the day runs below `bound`. */
+  private dayRowsBelow(days: Uint32Array, dayCount: number, bound: number): number {
+    const { values, dayStart } = this.layout;
+    let rows = 0;
+    for (let i = 0; i < dayCount; i++) {
+      const start = dayStart[days[i]];
+      rows += lowerBound(values, start, dayStart[days[i] + 1], bound) - start;
+    }
+    return rows;
+  }
+
+  /** Every run's bounds and its slice [windowLo, windowHi) of bucket [b_lo, b_hi); the run count. */
+  private windowsOf(
+    rank: number,
+    monthFrom: Uint32Array,
+    monthTo: Uint32Array,
+    rangeCount: number,
+    days: Uint32Array,
+    dayCount: number,
+    lo: number,
+    hi: number,
+  ): number {
+    const { values, dayStart, countryFirstMonth } = this.layout;
+    const monthStart = this.months.start;
+    const w = this.width[rank];
+    const firstBound = this.boundaryStart[rank];
+    const below = this.below;
+    const stride = countryFirstMonth[rank + 1] - countryFirstMonth[rank] + 1;
+    const origin = this.countStart[rank] - countryFirstMonth[rank];
+    this.reserve(dayCount + (rangeCount > 0 ? monthTo[rangeCount - 1] - monthFrom[0] : 0));
+    const { windowLo, windowHi, runStart, runEnd } = this;
+    const atLo = origin + lo * stride;
+    const atHi = origin + hi * stride;
+    let runs = 0;
+    for (let i = 0; i < rangeCount; i++) {
+      for (let m = monthFrom[i]; m < monthTo[i]; m++) {
+        const start = monthStart[m];
+        const end = monthStart[m + 1];
+        windowLo[runs] = lo < 0 ? start : start + below[atLo + m + 1] - below[atLo + m];
+        windowHi[runs] = hi >= w ? end : start + below[atHi + m + 1] - below[atHi + m];
+        runStart[runs] = start;
+        runEnd[runs++] = end;
+      }
+    }
+    for (let i = 0; i < dayCount; i++) {
+      const start = dayStart[days[i]];
+      const end = dayStart[days[i] + 1];
+      const bounds = this.boundaries;
+      windowLo[runs] = lo < 0 ? start : lowerBound(values, start, end, bounds[firstBound + lo]);
+      windowHi[runs] = hi >= w ? end : lowerBound(values, start, end, bounds[firstBound + hi]);
+      runStart[runs] = start;
+      runEnd[runs++] = end;
+    }
+    return runs;
+  }
+
+  private reserve(runs: number): void {
+    if (runs <= this.windowLo.length) {
+      return;
+    }
+    const size = Math.max(runs, this.windowLo.length * 2);
+    const grow = (from: Uint32Array<ArrayBuffer>): Uint32Array<ArrayBuffer> => {
+      const to = new Uint32Array(size);
+      to.set(from);
+      return to;
+    };
+    this.windowLo = grow(this.windowLo);
+    this.windowHi = grow(this.windowHi);
+    this.runStart = grow(this.runStart);
+    this.runEnd = grow(this.runEnd);
+  }
+}
+
+/** Space and copying limits; tests shrink them to reach every path with little data. */
+export interface BucketTuning {
+  /** Rows per counter: one Uint32 counter per four rows is at most a byte per row. */
+  readonly rowsPerCounter: number;
+  /** Buckets at most this big are copied and selected in place. */
+  readonly gatherLimit: number;
+}
+
+export const DEFAULT_BUCKET_TUNING: BucketTuning = { rowsPerCounter: 4, gatherLimit: 4096 };
+/** Fewer boundaries than this would not narrow enough to pay for the counters. */
+const MIN_WIDTH = 4;
+const MAX_WIDTH = 4096;
+/** Sample values per boundary; the boundaries need only be roughly evenly spaced in rank. */
+const SAMPLES_PER_BOUNDARY = 4;
+
+/** Distinct values at evenly spaced ranks of a sample taken across all the country's months. */
+function chooseBoundaries(
+  layout: ColumnarLayout,
+  months: MonthExtents,
+  rank: number,
+  width: number,
+): Float64Array {
+  const { values, countryRowStart, countryFirstMonth } = layout;
+  // The country's month runs lie back to back at the month level.
+  const first = months.start[countryFirstMonth[rank]];
+  const rows = countryRowStart[rank + 1] - countryRowStart[rank];
+  const stride = Math.max(1, Math.floor(rows / (width * SAMPLES_PER_BOUNDARY)));
+  const sample = new Float64Array(Math.floor(rows / stride));
+  // A fixed offset per stride would read every sorted month at the same few ranks; a jittered one
+  // spreads the sample over all ranks.
+  let state = 0x9e3779b9;
+  for (let i = 0; i < sample.length; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    sample[i] = values[first + i * stride + (state % stride)];
+  }
+  sample.sort();
+  const chosen: number[] = [];
+  for (let j = 1; j <= width; j++) {
+    const value = sample[Math.floor((j * sample.length) / (width + 1))];
+    // Strictly ascending, so that every bucket [b_j, b_j+1) is a proper value range.
+    if (chosen.length === 0 || value > chosen[chosen.length - 1]) {
+      chosen.push(value);
+    }
+  }
+  return Float64Array.from(chosen);
+}
+
+/** Fills the country's cumulative counters with one merge-like walk per month run. */
+function countBelow(
+  layout: ColumnarLayout,
+  months: MonthExtents,
+  rank: number,
+  bounds: Float64Array,
+  below: Uint32Array,
+  at: number,
+): void {
+  const { values, countryFirstMonth } = layout;
+  const w = bounds.length;
+  const firstMonth = countryFirstMonth[rank];
+  const stride = countryFirstMonth[rank + 1] - firstMonth + 1;
+  for (let r = 0; r + 1 < stride; r++) {
+    const start = months.start[firstMonth + r];
+    const end = months.start[firstMonth + r + 1];
+    let p = start;
+    for (let j = 0, cell = at + r; j < w; j++, cell += stride) {
+      const bound = bounds[j];
+      while (p < end && values[p] < bound) {
+        p++;
+      }
+      below[cell + 1] = below[cell] + (p - start);
+    }
+  }
+}
