@@ -2,6 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
 import type { HttpConfig } from 'src/config/http.config';
 import { REQUEST_ID_HEADER } from 'src/observability/request-id';
+import { answerClientErrorsWithProblems } from 'src/security/client-error-problems';
 
 /** Response headers browsers on other origins may read (request id, limits, CSV file names). */
 const EXPOSED_HEADERS = [
@@ -37,5 +38,7 @@ export function applyHttpHardening(app: NestExpressApplication, config: HttpConf
   });
   // The field `http.createServer({ maxHeaderSize })` sets; Node reads it for each new connection and
   // answers 431 past it, before any middleware runs.
-  Object.assign(app.getHttpServer(), { maxHeaderSize: config.maxHeaderBytes });
+  const server = app.getHttpServer();
+  Object.assign(server, { maxHeaderSize: config.maxHeaderBytes });
+  answerClientErrorsWithProblems(server, config.maxHeaderBytes);
 }

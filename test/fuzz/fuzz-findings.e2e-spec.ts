@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import { connect, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
 import { createTestApp, FIXTURES } from 'test/support/test-app';
@@ -72,5 +73,62 @@ describe('query fuzzing findings', () => {
   it('should leave empty fields unquoted beside other fields', async () => {
     const response = await analyse('metrics=count,stddev&countries=BR&format=csv').expect(200);
     expect(response.text).toBe('country,count,stddev\r\nBR,1,\r\n');
+  });
+});
+
+/** Sends raw bytes and returns everything the server writes until it closes the connection. */
+function rawExchange(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(request));
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(received));
+  });
+}
+
+describe('requests refused by the HTTP parser', () => {
+  let app: INestApplication;
+  let port: number;
+
+  beforeAll(async () => {
+    app = await createTestApp({
+      DATA_PATH: join(FIXTURES, 'e2e', 'sales.csv'),
+      RATE_LIMIT_PER_MINUTE: '0',
+      LOG_LEVEL: 'silent',
+      MAX_HEADER_BYTES: '16384',
+    });
+    await app.listen(0, '127.0.0.1');
+    ({ port } = app.getHttpServer().address() as AddressInfo);
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it.each([
+    [
+      'a request head over MAX_HEADER_BYTES',
+      `GET /v1/datasets/sales/analysis?metrics=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`,
+      431,
+      'The request line and headers exceed 16384 bytes',
+    ],
+    [
+      'a malformed request line',
+      'GET /v1/datasets sales/analysis HTTP/1.1\r\nHost: x\r\n\r\n',
+      400,
+      'The request is not valid HTTP/1.1',
+    ],
+  ])('should answer %s with a problem document', async (_name, request, status, detail) => {
+    const response = await rawExchange(port, request);
+    const [head, body] = response.split('\r\n\r\n');
+    expect(head).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
+    expect(head).toContain('Content-Type: application/problem+json');
+    expect(JSON.parse(body)).toEqual({
+      type: 'about:blank',
+      title: expect.any(String),
+      status,
+      detail,
+    });
   });
 });
