@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { lstat, open, stat, type FileHandle } from 'node:fs/promises';
 
 import { daysInMonth, toDayNumber } from 'src/common/calendar/day-number';
@@ -11,6 +10,7 @@ import {
   quoteForMessage,
 } from 'src/data/csv/csv-load.error';
 import { SalesColumns } from 'src/data/sales-columns';
+import { HashingChunkReader } from 'src/data/workers/hashing-chunk-reader';
 
 /*
  * Streaming loader for sales CSV exports.
@@ -48,6 +48,11 @@ export interface SalesCsvLoadOptions {
   readonly onProgress?: (progress: SalesCsvProgress) => void;
   /** Bytes per read (default 1 MiB). Small values are only useful to test chunk boundaries. */
   readonly chunkBytes?: number;
+  /**
+   * Files of at least this many bytes are hashed on a worker thread while they are parsed
+   * (default 64 MiB). Below it, hashing in line costs less than waiting for a thread to start.
+   */
+  readonly hashWorkerMinBytes?: number;
 }
 
 export interface SalesCsvLoadResult {
@@ -68,6 +73,7 @@ export interface SalesCsvLoadResult {
 export const MAX_RECORD_BYTES = 1 << 20;
 
 const CHUNK_BYTES = 1 << 20;
+const HASH_WORKER_MIN_BYTES = 64 << 20;
 const INITIAL_CAPACITY = 4096;
 /** Final columns are copied to their exact size when more than 1/16 of their slots are unused. */
 const TRIM_SLACK_DIVISOR = 16;
@@ -121,22 +127,18 @@ export async function loadSalesCsv(
   checkOptions(options);
   const { handle, size } = await openRegularFile(filePath);
   const parser = new SalesCsvParser(filePath, options, size);
-  const hash = createHash('sha256');
+  const reader = new HashingChunkReader(handle, {
+    chunkBytes: options.chunkBytes ?? CHUNK_BYTES,
+    hashInWorker: size >= (options.hashWorkerMinBytes ?? HASH_WORKER_MIN_BYTES),
+  });
   const progressStep = Math.max(1, Math.floor(size / 10));
   let nextProgress = progressStep;
   let bytesRead = 0;
-
-  // The stream owns the handle from here on and closes it when it ends or is destroyed.
-  const stream = createReadStream(filePath, {
-    fd: handle,
-    highWaterMark: options.chunkBytes ?? CHUNK_BYTES,
-  });
-  const chunks = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   try {
     for (;;) {
-      let next: IteratorResult<Buffer>;
+      let chunk: Buffer | null;
       try {
-        next = await chunks.next();
+        chunk = await reader.next();
       } catch (error) {
         throw CsvLoadError.fileProblem(
           filePath,
@@ -146,11 +148,9 @@ export async function loadSalesCsv(
           error,
         );
       }
-      if (next.done === true) {
+      if (chunk === null) {
         break;
       }
-      const chunk = next.value;
-      hash.update(chunk);
       bytesRead += chunk.length;
       parser.push(chunk);
       if (options.onProgress !== undefined && bytesRead >= nextProgress && bytesRead < size) {
@@ -158,20 +158,21 @@ export async function loadSalesCsv(
         nextProgress = (Math.floor(bytesRead / progressStep) + 1) * progressStep;
       }
     }
+    const columns = parser.finish(bytesRead);
+    const sha256 = await reader.digest();
+    options.onProgress?.({ rows: columns.rowCount, bytesRead, totalBytes: size });
+    return {
+      columns,
+      rejectedRows: parser.totalDefects,
+      rejectedExamples: parser.defects,
+      sha256,
+      bytes: bytesRead,
+    };
   } finally {
-    // Stops reading early when parsing gave up; a no-op once the stream has ended.
-    stream.destroy();
+    reader.close();
+    // Waits for a read still in flight when parsing gave up early.
+    await handle.close();
   }
-
-  const columns = parser.finish(bytesRead);
-  options.onProgress?.({ rows: columns.rowCount, bytesRead, totalBytes: size });
-  return {
-    columns,
-    rejectedRows: parser.totalDefects,
-    rejectedExamples: parser.defects,
-    sha256: hash.digest('hex'),
-    bytes: bytesRead,
-  };
 }
 
 function checkOptions(options: SalesCsvLoadOptions): void {
@@ -191,6 +192,13 @@ function checkOptions(options: SalesCsvLoadOptions): void {
   }
   if (chunkBytes !== undefined && !(Number.isSafeInteger(chunkBytes) && chunkBytes > 0)) {
     throw new TypeError(`chunkBytes must be a positive integer: ${chunkBytes}`);
+  }
+  const { hashWorkerMinBytes } = options;
+  if (
+    hashWorkerMinBytes !== undefined &&
+    !(Number.isSafeInteger(hashWorkerMinBytes) && hashWorkerMinBytes >= 0)
+  ) {
+    throw new TypeError(`hashWorkerMinBytes must be a non-negative integer: ${hashWorkerMinBytes}`);
   }
 }
 
@@ -312,6 +320,10 @@ class SalesCsvParser {
     return this.rows;
   }
 
+  /**
+   * Parses `chunk` on from the bytes before it. Keeps no reference to any earlier chunk, which the
+   * reader reuses.
+   */
   push(chunk: Buffer): void {
     this.bytesPushed += chunk.length;
     let buf = chunk;

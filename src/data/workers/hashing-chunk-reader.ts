@@ -1,0 +1,209 @@
+import { createHash, type Hash } from 'node:crypto';
+import type { FileHandle } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
+
+/**
+ * Reads a file front to back in fixed-size chunks and computes its SHA-256 on the way, either in
+ * line or on a worker thread that hashes each chunk while the caller parses it.
+ *
+ * Chunks are views into a small ring of reused buffers, so reading allocates nothing per chunk.
+ * With a worker the ring is a SharedArrayBuffer that both threads read; a slot is refilled only
+ * once the worker has hashed it, so the hash is exactly of the bytes the caller was given.
+ */
+export interface HashingChunkReaderOptions {
+  readonly chunkBytes: number;
+  readonly hashInWorker: boolean;
+}
+
+/** Control words shared with the worker: chunk counts, who is asleep, each slot's length. */
+const PUBLISHED = 0;
+const CONSUMED = 1;
+const WORKER_ASLEEP = 2;
+const READER_WAITING = 3;
+const LENGTHS = 4;
+/**
+ * A sleeping worker is woken once this many chunks are waiting rather than for each one: a wake-up
+ * can cost the reader its core on a busy machine.
+ */
+const WAKE_EVERY = 4;
+
+/**
+ * Slots when hashing in line: the chunk being returned, the one being read ahead, and the one
+ * the caller may still hold the tail of.
+ */
+const INLINE_SLOTS = 3;
+/** With a worker, the reader may run this many chunks ahead of the hash (the worker's start-up). */
+const WORKER_SLOTS = 32;
+
+/**
+ * The worker's whole program: self-contained source (`eval`), so the same code runs from dist/
+ * and under ts-jest with no compiled file to resolve. It hashes chunk after chunk as they are
+ * published and stops at the first empty one, the end of the file.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { ring, control: controlBuffer, slotBytes, slots } = workerData;
+const control = new Int32Array(controlBuffer);
+const bytes = new Uint8Array(ring);
+const hash = require('node:crypto').createHash('sha256');
+for (let consumed = 0; ; ) {
+  if (Atomics.load(control, ${PUBLISHED}) === consumed) {
+    Atomics.store(control, ${WORKER_ASLEEP}, 1);
+    if (Atomics.load(control, ${PUBLISHED}) === consumed) {
+      Atomics.wait(control, ${PUBLISHED}, consumed);
+    }
+    Atomics.store(control, ${WORKER_ASLEEP}, 0);
+    continue;
+  }
+  const slot = consumed % slots;
+  const length = control[${LENGTHS} + slot];
+  if (length > 0) {
+    hash.update(bytes.subarray(slot * slotBytes, slot * slotBytes + length));
+  }
+  Atomics.store(control, ${CONSUMED}, ++consumed);
+  if (Atomics.load(control, ${READER_WAITING}) === 1) {
+    Atomics.notify(control, ${CONSUMED});
+  }
+  if (length === 0) {
+    break;
+  }
+}
+parentPort.postMessage(hash.digest('hex'));
+`;
+
+type WaitAsync = (
+  typedArray: Int32Array,
+  index: number,
+  value: number,
+) => { async: boolean; value: Promise<unknown> | string };
+
+export class HashingChunkReader {
+  private readonly slots: number;
+  private readonly ring: Buffer;
+  private readonly hash: Hash | null = null;
+  private readonly worker: Worker | null = null;
+  private readonly control: Int32Array | null = null;
+  /** Settles with the worker's digest, or rejects if the worker fails. */
+  private readonly workerDigest: Promise<string> | null = null;
+  private pending: Promise<Buffer>;
+  private chunkIndex = 0;
+  private ended = false;
+
+  constructor(
+    private readonly handle: FileHandle,
+    private readonly options: HashingChunkReaderOptions,
+  ) {
+    const { chunkBytes, hashInWorker } = options;
+    this.slots = hashInWorker ? WORKER_SLOTS : INLINE_SLOTS;
+    if (hashInWorker) {
+      const ring = new SharedArrayBuffer(this.slots * chunkBytes);
+      const control = new SharedArrayBuffer((LENGTHS + this.slots) * 4);
+      this.ring = Buffer.from(ring);
+      this.control = new Int32Array(control);
+      const worker = new Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: { ring, control, slotBytes: chunkBytes, slots: this.slots },
+      });
+      this.worker = worker;
+      this.workerDigest = new Promise<string>((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+        worker.once('exit', (code) => {
+          reject(new Error(`SHA-256 worker stopped (exit code ${code}) before its digest`));
+        });
+      });
+      // Awaited by digest() or by a reader waiting for a slot; a reader dropped early never does.
+      this.workerDigest.catch(() => undefined);
+    } else {
+      this.ring = Buffer.allocUnsafe(this.slots * chunkBytes);
+      this.hash = createHash('sha256');
+    }
+    this.pending = this.readAhead(0);
+  }
+
+  /**
+   * The next chunk, or null at the end of the file. A chunk stays intact until two more have been
+   * requested, so the caller may keep a reference to its tail until then.
+   */
+  async next(): Promise<Buffer | null> {
+    if (this.ended) {
+      return null;
+    }
+    const chunk = await this.pending;
+    const index = this.chunkIndex++;
+    if (this.control !== null) {
+      this.control[LENGTHS + (index % this.slots)] = chunk.length;
+      Atomics.store(this.control, PUBLISHED, index + 1);
+      const wake = chunk.length === 0 || (index + 1) % WAKE_EVERY === 0;
+      if (wake && Atomics.load(this.control, WORKER_ASLEEP) === 1) {
+        Atomics.notify(this.control, PUBLISHED);
+      }
+    } else {
+      this.hash?.update(chunk);
+    }
+    if (chunk.length === 0) {
+      this.ended = true;
+      return null;
+    }
+    this.pending = this.readAhead(index + 1);
+    return chunk;
+  }
+
+  /** Hex SHA-256 of every chunk returned, once next() has returned null. */
+  async digest(): Promise<string> {
+    if (!this.ended) {
+      throw new Error('digest() before the end of the file');
+    }
+    return this.workerDigest ?? this.hash?.digest('hex') ?? '';
+  }
+
+  /** Stops the worker; the caller closes the file handle. */
+  close(): void {
+    void this.worker?.terminate();
+  }
+
+  private readAhead(index: number): Promise<Buffer> {
+    const read = this.read(index);
+    // A reader abandoned mid-file never awaits its last read-ahead.
+    read.catch(() => undefined);
+    return read;
+  }
+
+  private async read(index: number): Promise<Buffer> {
+    const { chunkBytes } = this.options;
+    await this.slotFree(index);
+    const offset = (index % this.slots) * chunkBytes;
+    const { bytesRead } = await this.handle.read(this.ring, offset, chunkBytes, null);
+    return this.ring.subarray(offset, offset + bytesRead);
+  }
+
+  /** Waits until the worker has hashed the chunk that last used chunk `index`'s slot. */
+  private async slotFree(index: number): Promise<void> {
+    const control = this.control;
+    if (control === null || this.workerDigest === null) {
+      return;
+    }
+    if (Atomics.load(control, CONSUMED) > index - this.slots) {
+      return;
+    }
+    const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
+    Atomics.store(control, READER_WAITING, 1);
+    // The worker may be asleep short of a wake-up batch, with this slot's chunk still unhashed.
+    Atomics.notify(control, PUBLISHED);
+    try {
+      for (;;) {
+        const consumed = Atomics.load(control, CONSUMED);
+        if (consumed > index - this.slots) {
+          return;
+        }
+        const wait = waitAsync(control, CONSUMED, consumed);
+        if (wait.async) {
+          // A failed worker rejects here instead of leaving the wait pending forever.
+          await Promise.race([wait.value, this.workerDigest]);
+        }
+      }
+    } finally {
+      Atomics.store(control, READER_WAITING, 0);
+    }
+  }
+}
