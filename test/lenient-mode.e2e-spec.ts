@@ -89,6 +89,13 @@ describe('lenient mode', () => {
       expect(response.body).toEqual({ AR: { mean: 150 } });
     });
 
+    it('should let browsers on other origins read the header', async () => {
+      const response = await get('/data_analysis?mean=true&include_ar=true')
+        .set('Origin', 'https://dashboard.example.com')
+        .expect(200);
+      expect(response.headers['access-control-expose-headers']).toContain('x-rejected-rows');
+    });
+
     it('should leave refusals unmarked', async () => {
       const response = await get('/v1/datasets/sales/analysis?metrics=avg').expect(400);
       expect(response.headers['x-rejected-rows']).toBeUndefined();

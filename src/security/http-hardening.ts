@@ -1,10 +1,14 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
+import { REJECTED_ROWS_HEADER } from 'src/analysis/rejected-rows.interceptor';
 import type { HttpConfig } from 'src/config/http.config';
 import { REQUEST_ID_HEADER } from 'src/observability/request-id';
 import { answerClientErrorsWithProblems } from 'src/security/client-error-problems';
 
-/** Response headers browsers on other origins may read (request id, limits, CSV file names). */
+/**
+ * Response headers browsers on other origins may read (request id, limits, CSV file names, rows a
+ * lenient dataset skipped).
+ */
 const EXPOSED_HEADERS = [
   REQUEST_ID_HEADER,
   'retry-after',
@@ -12,6 +16,7 @@ const EXPOSED_HEADERS = [
   'x-ratelimit-remaining',
   'x-ratelimit-reset',
   'content-disposition',
+  REJECTED_ROWS_HEADER.toLowerCase(),
 ];
 
 /** Process-wide HTTP settings applied before any route: proxies, security headers, CORS, limits. */
