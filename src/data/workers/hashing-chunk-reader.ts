@@ -71,6 +71,36 @@ for (let consumed = 0; ; ) {
 parentPort.postMessage(hash.digest('hex'));
 `;
 
+/** A hashing worker on a fresh shared ring, or null if no thread can be started. */
+function startWorker(chunkBytes: number): {
+  ring: Buffer;
+  control: Int32Array;
+  worker: Worker;
+  digest: Promise<string>;
+} | null {
+  const ring = new SharedArrayBuffer(WORKER_SLOTS * chunkBytes);
+  const control = new SharedArrayBuffer((LENGTHS + WORKER_SLOTS) * 4);
+  let worker: Worker;
+  try {
+    worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { ring, control, slotBytes: chunkBytes, slots: WORKER_SLOTS },
+    });
+  } catch {
+    return null;
+  }
+  const digest = new Promise<string>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      reject(new Error(`SHA-256 worker stopped (exit code ${code}) before its digest`));
+    });
+  });
+  // Awaited by digest() or by a reader waiting for a slot; a reader dropped early never does.
+  digest.catch(() => undefined);
+  return { ring: Buffer.from(ring), control: new Int32Array(control), worker, digest };
+}
+
 type WaitAsync = (
   typedArray: Int32Array,
   index: number,
@@ -94,27 +124,16 @@ export class HashingChunkReader {
     private readonly options: HashingChunkReaderOptions,
   ) {
     const { chunkBytes, hashInWorker } = options;
-    this.slots = hashInWorker ? WORKER_SLOTS : INLINE_SLOTS;
-    if (hashInWorker) {
-      const ring = new SharedArrayBuffer(this.slots * chunkBytes);
-      const control = new SharedArrayBuffer((LENGTHS + this.slots) * 4);
-      this.ring = Buffer.from(ring);
-      this.control = new Int32Array(control);
-      const worker = new Worker(WORKER_SOURCE, {
-        eval: true,
-        workerData: { ring, control, slotBytes: chunkBytes, slots: this.slots },
-      });
-      this.worker = worker;
-      this.workerDigest = new Promise<string>((resolve, reject) => {
-        worker.once('message', resolve);
-        worker.once('error', reject);
-        worker.once('exit', (code) => {
-          reject(new Error(`SHA-256 worker stopped (exit code ${code}) before its digest`));
-        });
-      });
-      // Awaited by digest() or by a reader waiting for a slot; a reader dropped early never does.
-      this.workerDigest.catch(() => undefined);
+    const shared = hashInWorker ? startWorker(chunkBytes) : null;
+    if (shared !== null) {
+      this.slots = WORKER_SLOTS;
+      this.ring = shared.ring;
+      this.control = shared.control;
+      this.worker = shared.worker;
+      this.workerDigest = shared.digest;
     } else {
+      // Also where no thread could be started: hashing in line gives the same digest.
+      this.slots = INLINE_SLOTS;
       this.ring = Buffer.allocUnsafe(this.slots * chunkBytes);
       this.hash = createHash('sha256');
     }
