@@ -1,7 +1,15 @@
-import { combineStats, EMPTY_STATS, statsOf } from 'src/analysis/metrics/metric-math';
 import { daysInMonth, fromDayNumber, toDayNumber } from 'src/common/calendar/day-number';
+import {
+  claimDecimalBlocks,
+  DAY_BITS,
+  DAY_MASK,
+  type DecimalBlockJob,
+  JOB_CONTROL_WORDS,
+  totalMonth,
+} from 'src/data/columnar/decimal-blocks';
 import { RadixScratch, sortWithPayload, wordsOf } from 'src/data/columnar/radix-sort';
 import type { SalesColumns } from 'src/data/sales-columns';
+import { LayoutHelper } from 'src/data/workers/layout-helper';
 
 /**
  * The indexed form of a sales file. Rows are grouped by country (in code order), then by day, and
@@ -54,102 +62,243 @@ export interface ColumnarLayout {
 }
 
 /**
- * Builds the layout in a fixed number of O(n) passes: a counting sort by month then a stable
- * counting sort by country give (country, month) blocks; each block is radix-sorted by value into
- * the month level, carrying the day of month, and a stable counting scatter by that day then
- * writes the day level already sorted. No comparison sort runs over the rows.
+ * Builds the layout in a fixed number of O(n) passes: one counting sort gives (country, month)
+ * blocks; each block is radix-sorted by value into the month level, carrying the day of month, and
+ * a stable counting scatter by that day then writes the day level already sorted. No comparison
+ * sort runs over the rows.
+ *
+ * Sales amounts are nearly always decimals with a few places, so when every value is exactly
+ * `k / 10^p` for a narrow range of integers k, blocks sort as packed 32-bit (k, day of month) keys:
+ * two or three radix passes over 4 bytes instead of up to six over 9. Other data sorts the doubles
+ * themselves; both give the same layout.
  */
-export function buildColumnarLayout(columns: SalesColumns): ColumnarLayout {
+export function buildColumnarLayout(
+  columns: SalesColumns,
+  strategy: LayoutStrategy = {},
+): ColumnarLayout {
   const n = columns.rowCount;
   const countryCodes = [...new Set(columns.countries)].sort();
   const rankByCode = new Map(countryCodes.map((code, rank) => [code, rank]));
   const rankOfEntry = Uint16Array.from(columns.countries, (code) => rankByCode.get(code) ?? 0);
-  const { minDay, maxDay } = dayBounds(columns.days, n);
+  const scan = scanColumns(columns);
+  const { minDay, maxDay } = scan;
+  const decimal = strategy.decimalKeys === false ? null : scan.decimal;
   const calendar = calendarOf(minDay, maxDay);
 
-  const values = new Float64Array(2 * n);
-  const dayOfMonth = new Uint8Array(n);
-  const blocks = groupByCountryAndMonth(columns, rankOfEntry, countryCodes.length, calendar, {
-    target: values.subarray(n),
-    dayOfMonth,
-  });
+  // Started now so that it is up by the time the blocks are ready to share.
+  const threads = strategy.threads ?? (n >= HELPER_MIN_ROWS ? 'both' : 'main');
+  const helper = decimal !== null && threads !== 'main' ? LayoutHelper.start() : null;
+  try {
+    const alloc = helper === null ? unsharedArrays : sharedArrays;
+    const values = alloc.float64(2 * n);
+    const sink: BlockSink =
+      decimal === null
+        ? { decimal: null, target: values.subarray(n), dayOfMonth: new Uint8Array(n) }
+        : { decimal, keys: alloc.uint32(n) };
+    const blocks = groupByCountryAndMonth(
+      columns,
+      rankOfEntry,
+      countryCodes.length,
+      calendar,
+      sink,
+      strategy.pairTable ?? true,
+    );
 
-  const scratch = new RadixScratch(blocks.largest);
-  const monthLevel = values.subarray(n);
-  const monthWords = wordsOf(monthLevel);
-  const dayStarts: number[] = [];
-  const dayNumbers: number[] = [];
-  const monthFirstDay = new Uint32Array(blocks.monthKeys.length + 1);
-  const counts = new Uint32Array(32);
-  for (let m = 0; m < blocks.monthKeys.length; m++) {
-    const start = blocks.monthStarts[m];
-    const end = blocks.monthStarts[m + 1];
-    sortWithPayload(monthLevel, monthWords, dayOfMonth, start, end, scratch);
-
-    // Stable scatter by day of month: each day's run inherits the month's value order.
-    counts.fill(0);
-    for (let i = start; i < end; i++) {
-      counts[dayOfMonth[i]]++;
+    const monthCount = blocks.monthKeys.length;
+    const runs: DayRuns = {
+      dayStarts: [],
+      dayNumbers: [],
+      monthFirstDay: alloc.uint32(monthCount + 1),
+    };
+    if (sink.decimal === null) {
+      sortDoubleBlocks(values, sink.dayOfMonth, blocks, calendar, runs);
+    } else {
+      dayRunsOfKeys(sink.keys, blocks, calendar, runs);
     }
-    monthFirstDay[m] = dayStarts.length;
-    const firstDayOfMonth = calendar.monthFirstDay(blocks.monthKeys[m]);
-    for (let d = 1, at = start; d <= 31; d++) {
-      const inDay = counts[d];
-      if (inDay > 0) {
-        dayStarts.push(at);
-        dayNumbers.push(firstDayOfMonth + d - 1);
+    runs.monthFirstDay[monthCount] = runs.dayStarts.length;
+    runs.dayStarts.push(n);
+
+    const dayCount = runs.dayNumbers.length;
+    const totals = {
+      values,
+      monthFirstDay: runs.monthFirstDay,
+      dayStart: alloc.uint32(dayCount + 1),
+      daySum: alloc.float64(dayCount),
+      dayMean: alloc.float64(dayCount),
+      dayM2: alloc.float64(dayCount),
+      monthSum: alloc.float64(monthCount),
+      monthMean: alloc.float64(monthCount),
+      monthM2: alloc.float64(monthCount),
+    };
+    totals.dayStart.set(runs.dayStarts);
+    if (sink.decimal === null) {
+      for (let m = 0; m < monthCount; m++) {
+        totalMonth(totals, m);
       }
-      counts[d] = at;
-      at += inDay;
+    } else {
+      const monthStarts = alloc.uint32(monthCount + 1);
+      monthStarts.set(blocks.monthStarts);
+      const job: DecimalBlockJob = {
+        ...totals,
+        control: new Int32Array(alloc.buffer(JOB_CONTROL_WORDS * 4)),
+        keys: sink.keys,
+        monthStarts,
+        scale: sink.decimal.scale,
+        offset: sink.decimal.offset,
+        bits: sink.decimal.bits,
+        largest: blocks.largest,
+      };
+      if (helper === null || threads === 'main') {
+        claimDecimalBlocks(job);
+      } else {
+        helper.run(job, threads);
+      }
     }
-    for (let i = start; i < end; i++) {
-      values[counts[dayOfMonth[i]]++] = monthLevel[i];
-    }
-  }
-  monthFirstDay[blocks.monthKeys.length] = dayStarts.length;
-  dayStarts.push(n);
 
-  const dayStart = Uint32Array.from(dayStarts);
-  const dayTotals = dayPartitionTotals(values, dayStart);
-  const monthTotals = monthPartitionTotals(dayStart, monthFirstDay, dayTotals);
-  return {
-    rowCount: n,
-    countryCodes,
-    countryRowStart: blocks.countryRowStart,
-    countryFirstMonth: blocks.countryFirstMonth,
-    values,
-    dayNumber: Int32Array.from(dayNumbers),
-    dayStart,
-    daySum: dayTotals.sum,
-    dayMean: dayTotals.mean,
-    dayM2: dayTotals.m2,
-    monthKey: Int32Array.from(blocks.monthKeys),
-    monthFirstDay,
-    monthSum: monthTotals.sum,
-    monthMean: monthTotals.mean,
-    monthM2: monthTotals.m2,
-    minDay,
-    maxDay,
-  };
+    return {
+      rowCount: n,
+      countryCodes,
+      countryRowStart: blocks.countryRowStart,
+      countryFirstMonth: blocks.countryFirstMonth,
+      values,
+      dayNumber: Int32Array.from(runs.dayNumbers),
+      dayStart: totals.dayStart,
+      daySum: totals.daySum,
+      dayMean: totals.dayMean,
+      dayM2: totals.dayM2,
+      monthKey: Int32Array.from(blocks.monthKeys),
+      monthFirstDay: runs.monthFirstDay,
+      monthSum: totals.monthSum,
+      monthMean: totals.monthMean,
+      monthM2: totals.monthM2,
+      minDay,
+      maxDay,
+    };
+  } finally {
+    helper?.close();
+  }
 }
 
-function dayBounds(days: Int32Array, n: number): { minDay: number; maxDay: number } {
+/**
+ * From this many rows a helper thread sorts blocks alongside the main one. Below, the blocks are
+ * done before a thread is up to help (measured: a helper made 1M rows slower).
+ */
+const HELPER_MIN_ROWS = 1 << 22;
+
+/** Typed arrays on plain or shared memory; a helper thread can only work on shared ones. */
+interface ArrayAllocator {
+  buffer(bytes: number): ArrayBufferLike;
+  float64(length: number): Float64Array;
+  uint32(length: number): Uint32Array;
+}
+
+const unsharedArrays: ArrayAllocator = {
+  buffer: (bytes) => new ArrayBuffer(bytes),
+  float64: (length) => new Float64Array(length),
+  uint32: (length) => new Uint32Array(length),
+};
+
+const sharedArrays: ArrayAllocator = {
+  buffer: (bytes) => new SharedArrayBuffer(bytes),
+  float64: (length) => new Float64Array(new SharedArrayBuffer(length * 8)),
+  uint32: (length) => new Uint32Array(new SharedArrayBuffer(length * 4)),
+};
+
+/** Choices the build otherwise makes itself; tests force each to check they build one layout. */
+export interface LayoutStrategy {
+  /**
+   * Who sorts the blocks of decimal values: the calling thread (`main`), that thread and a helper
+   * (`both`), or the helper alone (`helper`, only useful to test it). By default big tables take
+   * `both`.
+   */
+  readonly threads?: 'main' | 'both' | 'helper';
+  /** Sort packed decimal keys when the values allow it (default true). */
+  readonly decimalKeys?: boolean;
+  /** Group with one counter per (country, month) when that table is small enough (default true). */
+  readonly pairTable?: boolean;
+}
+
+/**
+ * Values as integers k with value = k / scale exactly: a packed key holds `k - offset` above the
+ * day of month, so it sorts by value and still says which day run the row goes to.
+ */
+interface DecimalKeys {
+  readonly scale: number;
+  readonly offset: number;
+  /** Bits of `k - offset` over all rows. */
+  readonly bits: number;
+}
+
+/** Decimal places tried before values count as arbitrary doubles. */
+const MAX_DECIMAL_PLACES = 6;
+/** Keeps every k far below 2^53, where `k / scale` and scaling by ten are exact. */
+const MAX_DECIMAL_MAGNITUDE = 2 ** 40;
+const MAX_DECIMAL_BITS = 32 - DAY_BITS;
+
+/**
+ * Day bounds, and the fewest decimal places p (if any) at which every value is exactly
+ * `k / 10^p`. One pass: a value that needs more places raises p for all, which keeps the earlier
+ * values exact (their k just gains a factor of ten).
+ */
+function scanColumns(columns: SalesColumns): {
+  minDay: number;
+  maxDay: number;
+  decimal: DecimalKeys | null;
+} {
+  const { rowCount: n, days, values } = columns;
   if (n === 0) {
-    return { minDay: 0, maxDay: -1 };
+    return { minDay: 0, maxDay: -1, decimal: null };
   }
   let minDay = days[0];
   let maxDay = days[0];
-  for (let i = 1; i < n; i++) {
+  let places = 0;
+  let scale = 1;
+  let low = Number.POSITIVE_INFINITY;
+  let high = Number.NEGATIVE_INFINITY;
+  let decimal = true;
+  for (let i = 0; i < n; i++) {
     const day = days[i];
     if (day < minDay) {
       minDay = day;
     } else if (day > maxDay) {
       maxDay = day;
     }
+    if (!decimal) {
+      continue;
+    }
+    const value = values[i];
+    let k = Math.round(value * scale);
+    while (k / scale !== value) {
+      if (places === MAX_DECIMAL_PLACES) {
+        decimal = false;
+        break;
+      }
+      places++;
+      scale *= 10;
+      low *= 10;
+      high *= 10;
+      k = Math.round(value * scale);
+    }
+    // −0 would come back as +0 from its key, and the order keeps them apart.
+    if (value === 0 && 1 / value < 0) {
+      decimal = false;
+    }
+    if (k < low) {
+      low = k;
+    }
+    if (k > high) {
+      high = k;
+    }
+    if (high > MAX_DECIMAL_MAGNITUDE || low < -MAX_DECIMAL_MAGNITUDE) {
+      decimal = false;
+    }
   }
-  return { minDay, maxDay };
+  const range = high - low;
+  if (!decimal || range >= 2 ** MAX_DECIMAL_BITS) {
+    return { minDay, maxDay, decimal: null };
+  }
+  return { minDay, maxDay, decimal: { scale, offset: low, bits: 32 - Math.clz32(range) } };
 }
-
 /** Month and day of month of every day in the data's span, looked up per row instead of computed. */
 interface SpanCalendar {
   readonly minDay: number;
@@ -190,6 +339,11 @@ function calendarOf(minDay: number, maxDay: number): SpanCalendar {
   };
 }
 
+/** Where grouping writes each row: a packed decimal key, or the value beside its day of month. */
+type BlockSink =
+  | { readonly decimal: DecimalKeys; readonly keys: Uint32Array }
+  | { readonly decimal: null; readonly target: Float64Array; readonly dayOfMonth: Uint8Array };
+
 interface CountryMonthBlocks {
   readonly countryRowStart: Uint32Array;
   readonly countryFirstMonth: Uint32Array;
@@ -201,130 +355,229 @@ interface CountryMonthBlocks {
 }
 
 /**
- * Counting sort by month, then a stable counting sort by country: rows end up in (country, month)
- * blocks in two O(n + months + countries) passes, with each row's day of month beside its value.
+ * Moves rows into (country, month) blocks with one counting sort over the pair. A calendar so long
+ * that a counter per pair would outweigh the rows (centuries of dates, hundreds of countries)
+ * takes two stable passes instead, by month then by country.
  */
 function groupByCountryAndMonth(
   columns: SalesColumns,
   rankOfEntry: Uint16Array,
   countryCount: number,
   calendar: SpanCalendar,
-  out: { target: Float64Array; dayOfMonth: Uint8Array },
+  sink: BlockSink,
+  pairTable: boolean,
 ): CountryMonthBlocks {
-  const { rowCount: n, days, values, countryCodes } = columns;
-  const { minDay, monthSpan, monthOffset, dayOfMonth } = calendar;
-
-  const monthRowStart = new Uint32Array(monthSpan + 1);
-  for (let i = 0; i < n; i++) {
-    monthRowStart[monthOffset[days[i] - minDay] + 1]++;
-  }
-  for (let m = 0; m < monthSpan; m++) {
-    monthRowStart[m + 1] += monthRowStart[m];
-  }
-  const byMonthValue = new Float64Array(n);
-  const byMonthCountry = new Uint16Array(n);
-  const byMonthDay = new Uint8Array(n);
-  const monthCursor = monthRowStart.slice(0, monthSpan);
-  const countryRowStart = new Uint32Array(countryCount + 1);
-  for (let i = 0; i < n; i++) {
-    const dayOffset = days[i] - minDay;
-    const at = monthCursor[monthOffset[dayOffset]]++;
-    const rank = rankOfEntry[countryCodes[i]];
-    byMonthValue[at] = values[i];
-    byMonthCountry[at] = rank;
-    byMonthDay[at] = dayOfMonth[dayOffset];
-    countryRowStart[rank + 1]++;
-  }
-  for (let c = 0; c < countryCount; c++) {
-    countryRowStart[c + 1] += countryRowStart[c];
-  }
-
-  // Walking months in order, each country's block grows month by month, so a block starts
-  // wherever a country first meets a new month.
-  const countryCursor = countryRowStart.slice(0, countryCount);
-  const lastMonth = new Int32Array(countryCount).fill(-1);
-  const blockKeys: number[][] = Array.from({ length: countryCount }, () => []);
-  const blockStarts: number[][] = Array.from({ length: countryCount }, () => []);
-  const { target, dayOfMonth: targetDay } = out;
-  for (let m = 0; m < monthSpan; m++) {
-    for (let i = monthRowStart[m], end = monthRowStart[m + 1]; i < end; i++) {
-      const rank = byMonthCountry[i];
-      const at = countryCursor[rank]++;
-      if (lastMonth[rank] !== m) {
-        lastMonth[rank] = m;
-        blockKeys[rank].push(calendar.firstMonthKey + m);
-        blockStarts[rank].push(at);
-      }
-      target[at] = byMonthValue[i];
-      targetDay[at] = byMonthDay[i];
-    }
-  }
-
-  const countryFirstMonth = new Uint32Array(countryCount + 1);
-  const monthKeys = blockKeys.flat();
-  const monthStarts = blockStarts.flat();
-  for (let c = 0; c < countryCount; c++) {
-    countryFirstMonth[c + 1] = countryFirstMonth[c] + blockKeys[c].length;
-  }
+  const n = columns.rowCount;
+  const pairs = countryCount * calendar.monthSpan;
+  const blocks =
+    pairTable && pairs <= Math.max(n, 1 << 16)
+      ? groupByPair(columns, rankOfEntry, countryCount, calendar, sink)
+      : groupByMonthThenCountry(columns, rankOfEntry, countryCount, calendar, sink);
+  const { monthStarts } = blocks;
   monthStarts.push(n);
   let largest = 0;
   for (let m = 0; m + 1 < monthStarts.length; m++) {
     largest = Math.max(largest, monthStarts[m + 1] - monthStarts[m]);
   }
-  return { countryRowStart, countryFirstMonth, monthKeys, monthStarts, largest };
+  return { ...blocks, largest };
 }
 
-interface PartitionTotals {
-  readonly sum: Float64Array;
-  readonly mean: Float64Array;
-  readonly m2: Float64Array;
-}
-
-/** Two-pass totals of each day run. */
-function dayPartitionTotals(values: Float64Array, dayStart: Uint32Array): PartitionTotals {
-  const count = dayStart.length - 1;
-  const totals = {
-    sum: new Float64Array(count),
-    mean: new Float64Array(count),
-    m2: new Float64Array(count),
-  };
-  for (let p = 0; p < count; p++) {
-    const stats = statsOf(values, dayStart[p], dayStart[p + 1]);
-    totals.sum[p] = stats.sum;
-    totals.mean[p] = stats.mean;
-    totals.m2[p] = stats.m2;
+function groupByPair(
+  columns: SalesColumns,
+  rankOfEntry: Uint16Array,
+  countryCount: number,
+  calendar: SpanCalendar,
+  sink: BlockSink,
+): Omit<CountryMonthBlocks, 'largest'> {
+  const { rowCount: n, days, values, countryCodes } = columns;
+  const { minDay, monthSpan, monthOffset, dayOfMonth, firstMonthKey } = calendar;
+  const pairs = countryCount * monthSpan;
+  // Pair p = rank * monthSpan + month offset; cursor[p] ends up as the first row of pair p.
+  const cursor = new Uint32Array(pairs + 1);
+  for (let i = 0; i < n; i++) {
+    cursor[rankOfEntry[countryCodes[i]] * monthSpan + monthOffset[days[i] - minDay] + 1]++;
   }
-  return totals;
-}
-
-/** Month totals by Chan-combining their days, which is as stable as a pass over the rows. */
-function monthPartitionTotals(
-  dayStart: Uint32Array,
-  monthFirstDay: Uint32Array,
-  days: PartitionTotals,
-): PartitionTotals {
-  const count = monthFirstDay.length - 1;
-  const totals = {
-    sum: new Float64Array(count),
-    mean: new Float64Array(count),
-    m2: new Float64Array(count),
-  };
-  for (let m = 0; m < count; m++) {
-    let stats = EMPTY_STATS;
-    for (let p = monthFirstDay[m]; p < monthFirstDay[m + 1]; p++) {
-      const rows = dayStart[p + 1] - dayStart[p];
-      stats = combineStats(stats, {
-        count: rows,
-        mean: days.mean[p],
-        m2: days.m2[p],
-        min: 0,
-        max: 0,
-        sum: days.sum[p],
-      });
+  const countryRowStart = new Uint32Array(countryCount + 1);
+  const countryFirstMonth = new Uint32Array(countryCount + 1);
+  const monthKeys: number[] = [];
+  const monthStarts: number[] = [];
+  for (let p = 0, at = 0; p < pairs; p++) {
+    const rows = cursor[p + 1];
+    if (rows > 0) {
+      monthKeys.push(firstMonthKey + (p % monthSpan));
+      monthStarts.push(at);
     }
-    totals.sum[m] = stats.sum;
-    totals.mean[m] = stats.mean;
-    totals.m2[m] = stats.m2;
+    cursor[p] = at;
+    at += rows;
+    if ((p + 1) % monthSpan === 0) {
+      const rank = (p + 1) / monthSpan;
+      countryRowStart[rank] = at;
+      countryFirstMonth[rank] = monthKeys.length;
+    }
   }
-  return totals;
+
+  if (sink.decimal === null) {
+    const { target, dayOfMonth: targetDay } = sink;
+    for (let i = 0; i < n; i++) {
+      const dayOffset = days[i] - minDay;
+      const at = cursor[rankOfEntry[countryCodes[i]] * monthSpan + monthOffset[dayOffset]]++;
+      target[at] = values[i];
+      targetDay[at] = dayOfMonth[dayOffset];
+    }
+  } else {
+    const { keys } = sink;
+    const { scale, offset } = sink.decimal;
+    for (let i = 0; i < n; i++) {
+      const dayOffset = days[i] - minDay;
+      const at = cursor[rankOfEntry[countryCodes[i]] * monthSpan + monthOffset[dayOffset]]++;
+      keys[at] = (Math.round(values[i] * scale) - offset) * (DAY_MASK + 1) + dayOfMonth[dayOffset];
+    }
+  }
+  return { countryRowStart, countryFirstMonth, monthKeys, monthStarts };
+}
+
+function groupByMonthThenCountry(
+  columns: SalesColumns,
+  rankOfEntry: Uint16Array,
+  countryCount: number,
+  calendar: SpanCalendar,
+  sink: BlockSink,
+): Omit<CountryMonthBlocks, 'largest'> {
+  const { rowCount: n, days, values, countryCodes } = columns;
+  const { minDay, monthSpan, monthOffset, dayOfMonth, firstMonthKey } = calendar;
+
+  const monthCursor = new Uint32Array(monthSpan + 1);
+  const countryRowStart = new Uint32Array(countryCount + 1);
+  for (let i = 0; i < n; i++) {
+    monthCursor[monthOffset[days[i] - minDay] + 1]++;
+    countryRowStart[rankOfEntry[countryCodes[i]] + 1]++;
+  }
+  for (let m = 0; m < monthSpan; m++) {
+    monthCursor[m + 1] += monthCursor[m];
+  }
+  for (let c = 0; c < countryCount; c++) {
+    countryRowStart[c + 1] += countryRowStart[c];
+  }
+  const byMonth = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    byMonth[monthCursor[monthOffset[days[i] - minDay]]++] = i;
+  }
+
+  // Walking rows in month order, each country's block grows month by month, so a block starts
+  // wherever a country first meets a new month.
+  const countryCursor = countryRowStart.slice(0, countryCount);
+  const lastMonth = new Int32Array(countryCount).fill(-1);
+  const blockKeys: number[][] = Array.from({ length: countryCount }, () => []);
+  const blockStarts: number[][] = Array.from({ length: countryCount }, () => []);
+  for (let j = 0; j < n; j++) {
+    const i = byMonth[j];
+    const rank = rankOfEntry[countryCodes[i]];
+    const dayOffset = days[i] - minDay;
+    const month = monthOffset[dayOffset];
+    const at = countryCursor[rank]++;
+    if (lastMonth[rank] !== month) {
+      lastMonth[rank] = month;
+      blockKeys[rank].push(firstMonthKey + month);
+      blockStarts[rank].push(at);
+    }
+    if (sink.decimal === null) {
+      sink.target[at] = values[i];
+      sink.dayOfMonth[at] = dayOfMonth[dayOffset];
+    } else {
+      const { scale, offset } = sink.decimal;
+      sink.keys[at] =
+        (Math.round(values[i] * scale) - offset) * (DAY_MASK + 1) + dayOfMonth[dayOffset];
+    }
+  }
+
+  const countryFirstMonth = new Uint32Array(countryCount + 1);
+  for (let c = 0; c < countryCount; c++) {
+    countryFirstMonth[c + 1] = countryFirstMonth[c] + blockKeys[c].length;
+  }
+  return {
+    countryRowStart,
+    countryFirstMonth,
+    monthKeys: blockKeys.flat(),
+    monthStarts: blockStarts.flat(),
+  };
+}
+
+/** Day runs found while sorting blocks: first row and day of each, first run of each month. */
+interface DayRuns {
+  readonly dayStarts: number[];
+  readonly dayNumbers: number[];
+  readonly monthFirstDay: Uint32Array;
+}
+
+/**
+ * Records the day runs of block m from its rows per day of month (`counts[1..31]`), turning the
+ * counts into each day's first row for the scatter that follows.
+ */
+function addDayRuns(
+  runs: DayRuns,
+  m: number,
+  start: number,
+  firstDayOfMonth: number,
+  counts: Uint32Array,
+): void {
+  runs.monthFirstDay[m] = runs.dayStarts.length;
+  for (let d = 1, at = start; d <= 31; d++) {
+    const inDay = counts[d];
+    if (inDay > 0) {
+      runs.dayStarts.push(at);
+      runs.dayNumbers.push(firstDayOfMonth + d - 1);
+    }
+    counts[d] = at;
+    at += inDay;
+  }
+}
+
+/**
+ * Day runs of every block from the day-of-month tags of its keys, so that each block's outputs
+ * have known places before any block is sorted.
+ */
+function dayRunsOfKeys(
+  keys: Uint32Array,
+  blocks: CountryMonthBlocks,
+  calendar: SpanCalendar,
+  runs: DayRuns,
+): void {
+  const counts = new Uint32Array(DAY_MASK + 1);
+  for (let m = 0; m < blocks.monthKeys.length; m++) {
+    const start = blocks.monthStarts[m];
+    const end = blocks.monthStarts[m + 1];
+    counts.fill(0);
+    for (let i = start; i < end; i++) {
+      counts[keys[i] & DAY_MASK]++;
+    }
+    addDayRuns(runs, m, start, calendar.monthFirstDay(blocks.monthKeys[m]), counts);
+  }
+}
+
+/** Month level by sorting each block's doubles in place, carrying the day of month along. */
+function sortDoubleBlocks(
+  values: Float64Array,
+  dayOfMonth: Uint8Array,
+  blocks: CountryMonthBlocks,
+  calendar: SpanCalendar,
+  runs: DayRuns,
+): void {
+  const n = dayOfMonth.length;
+  const monthLevel = values.subarray(n);
+  const monthWords = wordsOf(monthLevel);
+  const scratch = new RadixScratch(blocks.largest);
+  const counts = new Uint32Array(DAY_MASK + 1);
+  for (let m = 0; m < blocks.monthKeys.length; m++) {
+    const start = blocks.monthStarts[m];
+    const end = blocks.monthStarts[m + 1];
+    sortWithPayload(monthLevel, monthWords, dayOfMonth, start, end, scratch);
+    counts.fill(0);
+    for (let i = start; i < end; i++) {
+      counts[dayOfMonth[i]]++;
+    }
+    addDayRuns(runs, m, start, calendar.monthFirstDay(blocks.monthKeys[m]), counts);
+    for (let i = start; i < end; i++) {
+      values[counts[dayOfMonth[i]]++] = monthLevel[i];
+    }
+  }
 }

@@ -1,5 +1,11 @@
 import fc from 'fast-check';
-import { RadixScratch, sortWithPayload, wordsOf } from 'src/data/columnar/radix-sort';
+import {
+  RadixScratch,
+  sortTaggedKeys,
+  sortWithPayload,
+  TaggedKeyScratch,
+  wordsOf,
+} from 'src/data/columnar/radix-sort';
 
 /** Numeric order with −0 before +0, as the typed-array sort has it. */
 function compareDoubles(a: number, b: number): number {
@@ -56,5 +62,91 @@ describe('sortWithPayload', () => {
 
   it('leaves equal values in their original order', () => {
     checkSort(new Array<number>(200).fill(3.5));
+  });
+});
+
+describe('sortTaggedKeys', () => {
+  /** Sorts keys[start, end) of (key, tag) pairs and checks it against a stable reference sort. */
+  function checkKeys(
+    pairs: readonly (readonly [number, number])[],
+    tagBits: number,
+    keyBits: number,
+    start = 0,
+    end = pairs.length,
+  ): void {
+    const keys = Uint32Array.from(pairs, ([key, tag]) => key * 2 ** tagBits + tag);
+    const input = Array.from(keys);
+    const tagCounts = new Uint32Array(1 << tagBits);
+    sortTaggedKeys(
+      keys,
+      start,
+      end,
+      tagBits,
+      keyBits,
+      new TaggedKeyScratch(end - start),
+      tagCounts,
+    );
+
+    const expected = input.slice(start, end).sort((a, b) => (a >>> tagBits) - (b >>> tagBits));
+    expect(Array.from(keys.subarray(start, end))).toEqual(expected);
+    expect(Array.from(keys.subarray(0, start))).toEqual(input.slice(0, start));
+    expect(Array.from(keys.subarray(end))).toEqual(input.slice(end));
+    const counts = new Array<number>(1 << tagBits).fill(0);
+    for (const key of expected) {
+      counts[key % 2 ** tagBits]++;
+    }
+    expect(Array.from(tagCounts)).toEqual(counts);
+  }
+
+  it('sorts stably by the bits above the tag and counts the tags', () => {
+    const layout = fc.record({ tagBits: fc.integer({ min: 0, max: 8 }), keyBits: fc.nat(24) });
+    fc.assert(
+      fc.property(
+        layout.chain(({ tagBits, keyBits }) =>
+          fc.record({
+            tagBits: fc.constant(tagBits),
+            keyBits: fc.constant(keyBits),
+            pairs: fc.array(
+              fc.tuple(
+                fc.integer({ min: 0, max: 2 ** keyBits - 1 }),
+                fc.integer({ min: 0, max: 2 ** tagBits - 1 }),
+              ),
+              { maxLength: 300 },
+            ),
+          }),
+        ),
+        ({ tagBits, keyBits, pairs }) => checkKeys(pairs, tagBits, keyBits),
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it.each([0, 1, 48, 49, 300, 4095, 4096, 20_000])(
+    'sorts %s keys on every path (insertion, narrow and wide digits)',
+    (size) => {
+      const pairs = Array.from({ length: size }, (_, i) => [(i * 7919) % 100_003, i % 31] as const);
+      checkKeys(pairs, 5, 17);
+    },
+  );
+
+  it('sorts only the requested range, and keys of 27 bits', () => {
+    const pairs = Array.from(
+      { length: 6000 },
+      (_, i) => [(i * 2_654_435_761) % 2 ** 27, i % 32] as const,
+    );
+    checkKeys(pairs, 5, 27, 100, 5900);
+  });
+
+  it('leaves keys alone when they are all equal, and counts their tags', () => {
+    checkKeys(
+      Array.from({ length: 5000 }, (_, i) => [12345, i % 7] as const),
+      5,
+      17,
+    );
+    checkKeys(
+      Array.from({ length: 100 }, (_, i) => [0, i % 3] as const),
+      5,
+      0,
+    );
   });
 });

@@ -149,3 +149,105 @@ function insertionSort(
 function isAfter(a: number, b: number): boolean {
   return a > b || (a === 0 && b === 0 && 1 / a > 0 && 1 / b < 0);
 }
+
+/** Reusable buffers for `sortTaggedKeys`, sized for the largest range one will sort. */
+export class TaggedKeyScratch {
+  readonly keys: Uint32Array;
+  readonly histogram = new Uint32Array(4 << 11);
+
+  constructor(capacity: number) {
+    this.keys = new Uint32Array(capacity);
+  }
+}
+
+/**
+ * Sorts `keys[start, end)` stably by bits `[tagBits, tagBits + keyBits)`, read as an unsigned
+ * number, and adds the count of each tag (the low `tagBits` bits) to `tagCounts`: the caller
+ * scatters by tag next, and the counts come free with the digit histograms. `keyBits` is at most
+ * 32 − `tagBits`.
+ *
+ * Integer keys of a known, narrow width need only two or three passes, where the value order of
+ * a double takes up to six.
+ */
+export function sortTaggedKeys(
+  keys: Uint32Array,
+  start: number,
+  end: number,
+  tagBits: number,
+  keyBits: number,
+  scratch: TaggedKeyScratch,
+  tagCounts: Uint32Array,
+): void {
+  const count = end - start;
+  const tagMask = (1 << tagBits) - 1;
+  if (count <= INSERTION_LIMIT || keyBits === 0) {
+    for (let i = start; i < end; i++) {
+      tagCounts[keys[i] & tagMask]++;
+    }
+    if (keyBits > 0) {
+      insertionSortKeys(keys, start, end, tagBits);
+    }
+    return;
+  }
+  const widest = count >= WIDE_DIGIT_FROM ? 11 : 8;
+  const passes = Math.ceil(keyBits / widest);
+  const bits = Math.ceil(keyBits / passes);
+  const buckets = 1 << bits;
+  const mask = buckets - 1;
+  const histogram = scratch.histogram;
+  histogram.fill(0, 0, passes * buckets);
+  for (let i = start; i < end; i++) {
+    const key = keys[i];
+    tagCounts[key & tagMask]++;
+    const digits = key >>> tagBits;
+    for (let pass = 0; pass < passes; pass++) {
+      histogram[pass * buckets + ((digits >>> (pass * bits)) & mask)]++;
+    }
+  }
+
+  let from = keys;
+  let fromOffset = start;
+  let to = scratch.keys;
+  let toOffset = 0;
+  for (let pass = 0; pass < passes; pass++) {
+    const base = pass * buckets;
+    let constant = false;
+    let sum = toOffset;
+    for (let b = 0; b < buckets; b++) {
+      const inBucket = histogram[base + b];
+      if (inBucket === count) {
+        constant = true;
+        break;
+      }
+      histogram[base + b] = sum;
+      sum += inBucket;
+    }
+    if (constant) {
+      continue;
+    }
+    const shift = tagBits + pass * bits;
+    const stop = fromOffset + count;
+    for (let i = fromOffset; i < stop; i++) {
+      const key = from[i];
+      to[histogram[base + ((key >>> shift) & mask)]++] = key;
+    }
+    [from, to] = [to, from];
+    [fromOffset, toOffset] = [toOffset, fromOffset];
+  }
+  if (from !== keys) {
+    keys.set(from.subarray(fromOffset, fromOffset + count), start);
+  }
+}
+
+function insertionSortKeys(keys: Uint32Array, start: number, end: number, tagBits: number): void {
+  for (let i = start + 1; i < end; i++) {
+    const key = keys[i];
+    const digits = key >>> tagBits;
+    let j = i - 1;
+    while (j >= start && keys[j] >>> tagBits > digits) {
+      keys[j + 1] = keys[j];
+      j--;
+    }
+    keys[j + 1] = key;
+  }
+}

@@ -1,0 +1,67 @@
+import { extname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import {
+  awaitDecimalBlocks,
+  claimDecimalBlocks,
+  type DecimalBlockJob,
+} from 'src/data/columnar/decimal-blocks';
+
+/** The worker's entry point: compiled JavaScript in dist/, TypeScript when run from source. */
+const WORKER_FILE = join(__dirname, `layout-worker${extname(__filename)}`);
+/** From source (tests), the worker compiles its modules as ts-jest does for the main thread. */
+const FROM_SOURCE = extname(__filename) === '.ts';
+const SOURCE_BOOTSTRAP = `
+require('ts-node').register({ transpileOnly: true });
+require('tsconfig-paths/register');
+require(require('node:worker_threads').workerData.file);
+`;
+
+/**
+ * Gives up on a helper that has claimed blocks and then finished none for this long; nothing
+ * short of a crash keeps a thread from its next block for seconds.
+ */
+const STALL_MS = 30_000;
+
+/**
+ * A worker thread that sorts blocks alongside the caller during one index build. The build is
+ * synchronous, so the caller blocks (Atomics.wait) only for blocks the helper has already claimed;
+ * a helper that starts late, or never, just leaves more blocks to the caller.
+ */
+export class LayoutHelper {
+  private constructor(private readonly worker: Worker) {
+    // It must never keep the process alive, and a failure to start only means no help.
+    worker.unref();
+    worker.on('error', () => undefined);
+  }
+
+  /** A new helper, or null where no thread can be started (the caller then works alone). */
+  static start(): LayoutHelper | null {
+    try {
+      return new LayoutHelper(
+        FROM_SOURCE
+          ? new Worker(SOURCE_BOOTSTRAP, { eval: true, workerData: { file: WORKER_FILE } })
+          : new Worker(WORKER_FILE),
+      );
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Processes every block of `job` (all its arrays on shared memory) on both threads, or with
+   * `helper` only on the helper (tests use that to exercise it), and returns once all are done.
+   */
+  run(job: DecimalBlockJob, threads: 'both' | 'helper'): void {
+    this.worker.postMessage(job);
+    if (threads === 'both') {
+      claimDecimalBlocks(job);
+    }
+    if (!awaitDecimalBlocks(job, STALL_MS)) {
+      throw new Error(`index build: the helper thread stopped for ${STALL_MS} ms mid-job`);
+    }
+  }
+
+  close(): void {
+    void this.worker.terminate();
+  }
+}
