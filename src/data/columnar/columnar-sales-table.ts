@@ -5,6 +5,7 @@ import {
   simpleMetric,
   type RunningStats,
 } from 'src/analysis/metrics/metric-math';
+import type { MetricSpec } from 'src/analysis/metrics/metric-spec';
 import { daysInMonth, fromDayNumber, toDayNumber } from 'src/common/calendar/day-number';
 import { buildColumnarLayout, type ColumnarLayout } from 'src/data/columnar/columnar-layout';
 import { GroupedRuns, MIXED } from 'src/data/columnar/grouped-runs';
@@ -101,21 +102,42 @@ export class ColumnarSalesTable {
   }
 
   query(query: DatasetQuery): DatasetQueryResult {
-    const runs = this.runs;
-    runs.reset(
-      query.metrics.some((metric) => metric.kind === 'variance' || metric.kind === 'stddev'),
+    // Callers build queries as object literals whose fields change type from one call to the next
+    // (null, then a day or a list), and V8 throws away compiled code that read such a field when
+    // that happens. Reading the fields once here keeps the loops below off the callers' shapes.
+    const { countries, years, fromDay, toDay, groupByCountry, period, metrics } = query;
+    return this.answer(
+      this.selectedCountryRanks(countries),
+      years === null ? null : new Set(years),
+      fromDay ?? Number.NEGATIVE_INFINITY,
+      toDay ?? Number.POSITIVE_INFINITY,
+      groupByCountry,
+      period,
+      metrics,
     );
+  }
+
+  private answer(
+    ranks: readonly number[],
+    years: ReadonlySet<number> | null,
+    fromDay: number,
+    toDay: number,
+    byCountry: boolean,
+    unit: PeriodUnit | null,
+    metrics: readonly MetricSpec[],
+  ): DatasetQueryResult {
+    const runs = this.runs;
+    runs.reset(metrics.some((metric) => metric.kind === 'variance' || metric.kind === 'stddev'));
     this.spansOf = -1;
-    this.collectRuns(query, runs);
+    this.collectRuns(ranks, years, fromDay, toDay, byCountry, unit);
     const count = runs.groupCount;
     let order: Int32Array | null = null;
-    if (!query.groupByCountry && query.period !== null) {
+    if (!byCountry && unit !== null) {
       // Without a country split, countries add their months to groups out of period order.
       order = Int32Array.from({ length: count }, (_, g) => g).sort(
         (a, b) => runs.period[a] - runs.period[b],
       );
     }
-    const { metrics } = query;
     const metricCount = metrics.length;
     const codes = this.layout.countryCodes;
     const stats = this.stats;
@@ -140,8 +162,8 @@ export class ColumnarSalesTable {
             : simpleMetric(stats, metric.kind);
       }
       groups.push({
-        country: query.groupByCountry ? codes[runs.country[g]] : null,
-        period: query.period === null ? null : runs.period[g],
+        country: byCountry ? codes[runs.country[g]] : null,
+        period: unit === null ? null : runs.period[g],
         rows,
         values,
       });
@@ -153,22 +175,27 @@ export class ColumnarSalesTable {
    * Gathers, per output group, the runs that hold exactly the rows passing the filters: a month
    * run when the whole month passes, otherwise the day runs of the days that do.
    */
-  private collectRuns(query: DatasetQuery, runs: GroupedRuns): void {
+  private collectRuns(
+    ranks: readonly number[],
+    years: ReadonlySet<number> | null,
+    fromDay: number,
+    toDay: number,
+    byCountry: boolean,
+    unit: PeriodUnit | null,
+  ): void {
     const layout = this.layout;
     const months = this.months;
-    const fromDay = query.fromDay ?? Number.NEGATIVE_INFINITY;
-    const toDay = query.toDay ?? Number.POSITIVE_INFINITY;
+    const runs = this.runs;
     if (layout.rowCount === 0 || fromDay > toDay) {
       return;
     }
-    const years = query.years ? new Set(query.years) : null;
-    const firstKey = query.fromDay === null ? Number.NEGATIVE_INFINITY : monthKeyOf(query.fromDay);
-    const lastKey = query.toDay === null ? Number.POSITIVE_INFINITY : monthKeyOf(query.toDay);
+    const firstKey = fromDay === Number.NEGATIVE_INFINITY ? fromDay : monthKeyOf(fromDay);
+    const lastKey = toDay === Number.POSITIVE_INFINITY ? toDay : monthKeyOf(toDay);
     const { monthKey, countryFirstMonth, monthFirstDay, dayStart, dayNumber, values } = layout;
     this.currentGroup = -1;
     this.periodGroups.clear();
 
-    for (const rank of this.selectedCountryRanks(query.countries)) {
+    for (const rank of ranks) {
       const end = countryFirstMonth[rank + 1];
       let m = lowerBoundInt(monthKey, countryFirstMonth[rank], end, firstKey);
       for (; m < end && monthKey[m] <= lastKey; m++) {
@@ -177,7 +204,7 @@ export class ColumnarSalesTable {
         if (years !== null && !years.has(year)) {
           continue;
         }
-        const period = periodKey(key, query.period);
+        const period = periodKey(key, unit);
         // Only the months holding the range's ends can be cut.
         let whole = true;
         if (key === firstKey || key === lastKey) {
@@ -187,7 +214,7 @@ export class ColumnarSalesTable {
         }
         if (whole) {
           runs.addRun(
-            this.groupOf(query.groupByCountry, rank, period),
+            this.groupOf(byCountry, rank, period),
             m,
             rank,
             months.start[m + 1] - months.start[m],
@@ -205,7 +232,7 @@ export class ColumnarSalesTable {
             const start = dayStart[p];
             const stop = dayStart[p + 1];
             runs.addRun(
-              this.groupOf(query.groupByCountry, rank, period),
+              this.groupOf(byCountry, rank, period),
               -1 - p,
               rank,
               stop - start,
