@@ -10,7 +10,7 @@ import { daysInMonth, fromDayNumber, toDayNumber } from 'src/common/calendar/day
 import { buildColumnarLayout, type ColumnarLayout } from 'src/data/columnar/columnar-layout';
 import { GroupedRuns, MIXED } from 'src/data/columnar/grouped-runs';
 import { monthExtentsOf, type MonthExtents } from 'src/data/columnar/month-extents';
-import { WARM_UP_ROUNDS, warmUpColumns, warmUpQueries } from 'src/data/columnar/query-warm-up';
+import { warmUpQueries } from 'src/data/columnar/query-warm-up';
 import { selectKthAndNext } from 'src/data/columnar/run-selection';
 import { ValueBuckets, type BucketTuning } from 'src/data/columnar/value-buckets';
 import type {
@@ -62,25 +62,28 @@ export class ColumnarSalesTable {
 
   static build(columns: SalesColumns, tuning?: BucketTuning): ColumnarSalesTable {
     const table = new ColumnarSalesTable(buildColumnarLayout(columns), tuning);
-    ColumnarSalesTable.warmUpOnce();
+    if (!ColumnarSalesTable.warmedUp) {
+      ColumnarSalesTable.warmedUp = table.warmUp();
+    }
     return table;
   }
 
+  /** Whether a table has run the warm-up queries in this process (see `query-warm-up.ts`). */
   private static warmedUp = false;
 
-  /** Runs the warm-up queries (see `query-warm-up.ts`) once per process. */
-  private static warmUpOnce(): void {
-    if (ColumnarSalesTable.warmedUp) {
-      return;
+  /** Runs the warm-up queries when this table has a country with value buckets to run them on. */
+  private warmUp(): boolean {
+    const { countryCodes, countryFirstMonth, monthKey } = this.layout;
+    const indexed = countryCodes.findIndex((_, rank) => this.buckets.width[rank] > 0);
+    if (indexed < 0) {
+      return false;
     }
-    ColumnarSalesTable.warmedUp = true;
-    const table = new ColumnarSalesTable(buildColumnarLayout(warmUpColumns()));
-    const queries = warmUpQueries();
-    for (let round = 0; round < WARM_UP_ROUNDS; round++) {
-      for (const query of queries) {
-        table.query(query);
-      }
+    const other = indexed + 1 < countryCodes.length ? indexed + 1 : 0;
+    const lastMonth = monthKey[countryFirstMonth[indexed + 1] - 1];
+    for (const query of warmUpQueries(countryCodes[indexed], countryCodes[other], lastMonth)) {
+      this.query(query);
     }
+    return true;
   }
 
   /** Rows per country, ordered by country code; countries without rows are left out. */
