@@ -216,7 +216,7 @@ export class ColumnarSalesTable {
           whole = fromDay <= monthFirst && monthFirst + daysInMonth(year, month) - 1 <= toDay;
         }
         if (whole) {
-          runs.addRun(
+          runs.addMonth(
             this.groupOf(byCountry, rank, period),
             m,
             rank,
@@ -234,9 +234,9 @@ export class ColumnarSalesTable {
           if (day >= fromDay && day <= toDay) {
             const start = dayStart[p];
             const stop = dayStart[p + 1];
-            runs.addRun(
+            runs.addDay(
               this.groupOf(byCountry, rank, period),
-              -1 - p,
+              p,
               rank,
               stop - start,
               layout.daySum[p],
@@ -292,11 +292,10 @@ export class ColumnarSalesTable {
     const { values, dayStart } = this.layout;
     const monthStart = this.months.start;
     const { lower, weight } = quantileRank(runs.rows[g], q);
-    const first = runs.firstRun[g];
-    if (first === runs.lastRun[g]) {
-      const ref = runs.runRef[first];
-      const start = ref >= 0 ? monthStart[ref] : dayStart[-1 - ref];
-      const end = ref >= 0 ? monthStart[ref + 1] : dayStart[-ref];
+    if (runs.isSingleRun(g)) {
+      const from = runs.entryFrom[runs.firstEntry[g]];
+      const start = from >= 0 ? monthStart[from] : dayStart[-1 - from];
+      const end = from >= 0 ? monthStart[from + 1] : dayStart[-from];
       const at = start + lower;
       return interpolate(values[at], values[Math.min(at + 1, end - 1)], weight);
     }
@@ -321,34 +320,39 @@ export class ColumnarSalesTable {
     // Several countries' runs, or a country too small to index: select across the runs.
     const starts: number[] = [];
     const ends: number[] = [];
-    for (let run = first; run >= 0; run = runs.nextRun[run]) {
-      const ref = runs.runRef[run];
-      starts.push(ref >= 0 ? monthStart[ref] : dayStart[-1 - ref]);
-      ends.push(ref >= 0 ? monthStart[ref + 1] : dayStart[-ref]);
+    for (let entry = runs.firstEntry[g]; entry >= 0; entry = runs.nextEntry[entry]) {
+      const from = runs.entryFrom[entry];
+      if (from < 0) {
+        starts.push(dayStart[-1 - from]);
+        ends.push(dayStart[-from]);
+      } else {
+        for (let m = from; m < runs.entryTo[entry]; m++) {
+          starts.push(monthStart[m]);
+          ends.push(monthStart[m + 1]);
+        }
+      }
     }
     const [a, b] = selectKthAndNext(values, starts, ends, lower);
     return interpolate(a, b, weight);
   }
 
-  /** Group g's whole months as spans of consecutive month partitions, and its day partitions. */
+  /** Group g's spans of whole months and its day partitions, as the value buckets take them. */
   private spansFor(g: number): MonthSpans {
     const spans = this.spans;
     if (this.spansOf === g) {
       return spans;
     }
     const runs = this.runs;
-    spans.reserve(runs.runCount);
+    spans.reserve(runs.entryCount);
     let ranges = 0;
     let days = 0;
-    for (let run = runs.firstRun[g]; run >= 0; run = runs.nextRun[run]) {
-      const ref = runs.runRef[run];
-      if (ref < 0) {
-        spans.days[days++] = -1 - ref;
-      } else if (ranges > 0 && spans.monthTo[ranges - 1] === ref) {
-        spans.monthTo[ranges - 1] = ref + 1;
+    for (let entry = runs.firstEntry[g]; entry >= 0; entry = runs.nextEntry[entry]) {
+      const from = runs.entryFrom[entry];
+      if (from < 0) {
+        spans.days[days++] = -1 - from;
       } else {
-        spans.monthFrom[ranges] = ref;
-        spans.monthTo[ranges++] = ref + 1;
+        spans.monthFrom[ranges] = from;
+        spans.monthTo[ranges++] = runs.entryTo[entry];
       }
     }
     spans.rangeCount = ranges;

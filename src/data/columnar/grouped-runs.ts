@@ -1,7 +1,11 @@
 /**
- * The output groups of one query while it is answered: each group's sorted runs (a linked list in
- * insertion order) and its combined totals, all in typed arrays that the table reuses from query to
- * query, so that collecting thousands of groups allocates nothing.
+ * The output groups of one query while it is answered: each group's sorted runs and its combined
+ * totals, all in typed arrays that the table reuses from query to query, so that collecting
+ * thousands of groups allocates nothing.
+ *
+ * A group's runs are a linked list of entries in insertion order. An entry is either a span of
+ * consecutive month partitions `[from, to)` of one country or a single day partition (`from` =
+ * -1 - p), so a group of whole months holds one entry per unbroken span rather than one per month.
  */
 export class GroupedRuns {
   groupCount = 0;
@@ -10,8 +14,8 @@ export class GroupedRuns {
   /** Country rank named in the answer, or -1 without a country split. */
   country = new Int32Array(16);
   period = new Int32Array(16);
-  firstRun = new Int32Array(16);
-  lastRun = new Int32Array(16);
+  firstEntry = new Int32Array(16);
+  lastEntry = new Int32Array(16);
   rows = new Float64Array(16);
   sum = new Float64Array(16);
   mean = new Float64Array(16);
@@ -19,17 +23,17 @@ export class GroupedRuns {
   min = new Float64Array(16);
   max = new Float64Array(16);
 
-  runCount = 0;
-  /** A month partition m as m, a day partition p as -1 - p. */
-  runRef = new Int32Array(64);
-  nextRun = new Int32Array(64);
+  entryCount = 0;
+  entryFrom = new Int32Array(64);
+  entryTo = new Int32Array(64);
+  nextEntry = new Int32Array(64);
 
   /** Whether to combine means and M2s, which only variance and stddev read. */
   spread = false;
 
   reset(spread: boolean): void {
     this.groupCount = 0;
-    this.runCount = 0;
+    this.entryCount = 0;
     this.spread = spread;
   }
 
@@ -41,19 +45,25 @@ export class GroupedRuns {
     this.country[g] = country;
     this.source[g] = source;
     this.period[g] = period;
-    this.firstRun[g] = -1;
-    this.lastRun[g] = -1;
+    this.firstEntry[g] = -1;
+    this.lastEntry[g] = -1;
     this.rows[g] = 0;
     return g;
   }
 
-  /**
-   * Appends a run and folds its totals in the way `combineStats` does, in the same order, so sums
-   * and spreads round exactly as they would combining the partitions one by one.
-   */
-  addRun(
+  /** Whether group g reads a single sorted run (one month or one day). */
+  isSingleRun(g: number): boolean {
+    const entry = this.firstEntry[g];
+    return (
+      entry === this.lastEntry[g] &&
+      (this.entryFrom[entry] < 0 || this.entryTo[entry] === this.entryFrom[entry] + 1)
+    );
+  }
+
+  /** Adds month partition m, extending the group's last span when it ends at m. */
+  addMonth(
     g: number,
-    ref: number,
+    m: number,
     source: number,
     count: number,
     sum: number,
@@ -62,47 +72,93 @@ export class GroupedRuns {
     min: number,
     max: number,
   ): void {
-    if (this.runCount === this.runRef.length) {
-      this.runRef = grow(this.runRef);
-      this.nextRun = grow(this.nextRun);
+    const last = this.lastEntry[g];
+    if (last >= 0 && this.entryTo[last] === m && this.entryFrom[last] >= 0) {
+      this.entryTo[last] = m + 1;
+    } else {
+      this.addEntry(g, m, m + 1);
     }
-    const run = this.runCount++;
-    this.runRef[run] = ref;
-    this.nextRun[run] = -1;
+    this.fold(g, source, count, sum, mean, m2, min, max);
+  }
+
+  addDay(
+    g: number,
+    p: number,
+    source: number,
+    count: number,
+    sum: number,
+    mean: number,
+    m2: number,
+    min: number,
+    max: number,
+  ): void {
+    this.addEntry(g, -1 - p, 0);
+    this.fold(g, source, count, sum, mean, m2, min, max);
+  }
+
+  private addEntry(g: number, from: number, to: number): void {
+    if (this.entryCount === this.entryFrom.length) {
+      this.entryFrom = grow(this.entryFrom);
+      this.entryTo = grow(this.entryTo);
+      this.nextEntry = grow(this.nextEntry);
+    }
+    const entry = this.entryCount++;
+    this.entryFrom[entry] = from;
+    this.entryTo[entry] = to;
+    this.nextEntry[entry] = -1;
+    if (this.lastEntry[g] < 0) {
+      this.firstEntry[g] = entry;
+    } else {
+      this.nextEntry[this.lastEntry[g]] = entry;
+    }
+    this.lastEntry[g] = entry;
+  }
+
+  /**
+   * Folds a partition's totals in the way `combineStats` does, in the same order, so sums and
+   * spreads round exactly as they would combining the partitions one by one.
+   */
+  private fold(
+    g: number,
+    source: number,
+    count: number,
+    sum: number,
+    mean: number,
+    m2: number,
+    min: number,
+    max: number,
+  ): void {
     const rows = this.rows[g];
     if (rows === 0) {
-      this.firstRun[g] = run;
       this.rows[g] = count;
       this.sum[g] = sum;
       this.mean[g] = mean;
       this.m2[g] = m2;
       this.min[g] = min;
       this.max[g] = max;
-    } else {
-      this.nextRun[this.lastRun[g]] = run;
-      const total = rows + count;
-      this.rows[g] = total;
-      if (this.spread) {
-        const delta = mean - this.mean[g];
-        this.mean[g] += (delta * count) / total;
-        this.m2[g] = this.m2[g] + m2 + ((delta * delta * rows) / total) * count;
-      }
-      this.min[g] = min < this.min[g] ? min : this.min[g];
-      this.max[g] = max > this.max[g] ? max : this.max[g];
-      this.sum[g] += sum;
-      if (this.source[g] !== source) {
-        this.source[g] = MIXED;
-      }
+      return;
     }
-    this.lastRun[g] = run;
+    const total = rows + count;
+    this.rows[g] = total;
+    if (this.spread) {
+      const delta = mean - this.mean[g];
+      this.mean[g] += (delta * count) / total;
+      this.m2[g] = this.m2[g] + m2 + ((delta * delta * rows) / total) * count;
+    }
+    this.min[g] = min < this.min[g] ? min : this.min[g];
+    this.max[g] = max > this.max[g] ? max : this.max[g];
+    this.sum[g] += sum;
+    if (this.source[g] !== source) {
+      this.source[g] = MIXED;
+    }
   }
 
   private growGroups(): void {
     this.source = grow(this.source);
     this.country = grow(this.country);
     this.period = grow(this.period);
-    this.firstRun = grow(this.firstRun);
-    this.lastRun = grow(this.lastRun);
+    this.firstEntry = grow(this.firstEntry);
+    this.lastEntry = grow(this.lastEntry);
     this.rows = grow(this.rows);
     this.sum = grow(this.sum);
     this.mean = grow(this.mean);
