@@ -23,7 +23,7 @@ import {
  * slicing a bucket out of every month reads two short sequences.
  *
  * Memory: a country gets at most one counter per `rowsPerCounter` of its rows (4 by default), so
- * the whole index stays at or under one byte per row.
+ * the counters stay at or under one byte per row.
  */
 export class ValueBuckets {
   /** Boundaries per country; 0 means the country has no index (too few rows per month). */
@@ -76,9 +76,9 @@ export class ValueBuckets {
     const { countryFirstMonth, countryRowStart } = layout;
     const width = new Uint32Array(countries);
     for (let c = 0; c < countries; c++) {
-      const months = countryFirstMonth[c + 1] - countryFirstMonth[c];
+      const monthCount = countryFirstMonth[c + 1] - countryFirstMonth[c];
       const rows = countryRowStart[c + 1] - countryRowStart[c];
-      const fit = Math.floor(rows / (tuning.rowsPerCounter * (months + 1)));
+      const fit = Math.floor(rows / (tuning.rowsPerCounter * (monthCount + 1)));
       width[c] = fit < MIN_WIDTH ? 0 : Math.min(fit, MAX_WIDTH);
     }
 
@@ -90,9 +90,9 @@ export class ValueBuckets {
     for (let c = 0; c < countries; c++) {
       // Ties can leave fewer distinct boundaries than asked for.
       width[c] = chosen[c].length;
-      const months = countryFirstMonth[c + 1] - countryFirstMonth[c];
+      const monthCount = countryFirstMonth[c + 1] - countryFirstMonth[c];
       boundaryStart[c + 1] = boundaryStart[c] + width[c];
-      countStart[c + 1] = countStart[c] + (width[c] === 0 ? 0 : (months + 1) * width[c]);
+      countStart[c + 1] = countStart[c] + (width[c] === 0 ? 0 : (monthCount + 1) * width[c]);
     }
     const boundaries = new Float64Array(boundaryStart[countries]);
     const below = new Uint32Array(countStart[countries]);
