@@ -531,6 +531,13 @@ class SalesCsvParser {
         this.line++;
         continue;
       }
+      if (this.canonical) {
+        const after = this.canonicalRun(buf, pos, lastLf);
+        if (after !== pos) {
+          pos = after;
+          continue;
+        }
+      }
       let next = this.canonical ? this.fastCanonicalRow(buf, pos) : this.fastRow(buf, pos);
       if (next < 0) {
         next = this.slowRow(buf, pos, eof);
@@ -608,6 +615,88 @@ class SalesCsvParser {
     }
     this.store(this.countryCode(a, b), day, value);
     this.line++;
+    return p;
+  }
+
+  /**
+   * fastCanonicalRow over consecutive rows, with the row state in locals and the usual plain
+   * decimal read in line. Stops at `lastLf`, when the columns are full, or before a row it does
+   * not take (a new country, an exponent, more than 15 digits, anything unusual): the per-row
+   * paths deal with that one and the run resumes after it. Returns where it stopped.
+   */
+  private canonicalRun(buf: Buffer, start: number, lastLf: number): number {
+    const { countryIndex, countryCodes, days, values, capacity } = this;
+    const firstRow = this.rows;
+    let rows = firstRow;
+    let p = start;
+    while (p <= lastLf && rows < capacity) {
+      const a = LETTER_UPPER[buf[p]];
+      const b = LETTER_UPPER[buf[p + 1]];
+      if (a === 0 || b === 0 || buf[p + 2] !== COMMA) {
+        break;
+      }
+      const code = countryIndex[(a - 0x41) * 26 + (b - 0x41)];
+      if (code < 0) {
+        break;
+      }
+      let q = p + 3;
+      let c = buf[q];
+      const negative = c === MINUS;
+      if (negative || c === PLUS) {
+        c = buf[++q];
+      }
+      const digitsStart = q;
+      let d = c - 48;
+      if (d >>> 0 > 9) {
+        break;
+      }
+      let mantissa = 0;
+      do {
+        mantissa = mantissa * 10 + d;
+        d = buf[++q] - 48;
+      } while (d >>> 0 <= 9);
+      let fraction = 0;
+      if (buf[q] === DOT) {
+        const fractionStart = q + 1;
+        d = buf[fractionStart] - 48;
+        if (d >>> 0 > 9) {
+          break;
+        }
+        q = fractionStart;
+        do {
+          mantissa = mantissa * 10 + d;
+          d = buf[++q] - 48;
+        } while (d >>> 0 <= 9);
+        fraction = q - fractionStart;
+      }
+      // Up to 15 digits the mantissa is exact and one division rounds like Number() (see
+      // scanValue); counting leading zeros as digits only sends more rows its way.
+      const digits = q - digitsStart - (fraction > 0 ? 1 : 0);
+      if (digits > MAX_EXACT_DIGITS || buf[q] !== COMMA) {
+        break;
+      }
+      const day = this.scanDate(buf, q + 1);
+      if (day === NO_DATE) {
+        break;
+      }
+      q += 11;
+      const t = buf[q];
+      if (t === LF) {
+        q++;
+      } else if (t === CR && buf[q + 1] === LF) {
+        q += 2;
+      } else {
+        break;
+      }
+      const value = mantissa / EXACT_POW10[fraction];
+      countryCodes[rows] = code;
+      days[rows] = day;
+      values[rows] = negative ? -value : value;
+      rows++;
+      p = q;
+    }
+    this.line += rows - firstRow;
+    this.rows = rows;
     return p;
   }
 
