@@ -80,21 +80,30 @@ export function buildColumnarLayout(
   const countryCodes = [...new Set(columns.countries)].sort();
   const rankByCode = new Map(countryCodes.map((code, rank) => [code, rank]));
   const rankOfEntry = Uint16Array.from(columns.countries, (code) => rankByCode.get(code) ?? 0);
-  const scan = scanColumns(columns);
-  const { minDay, maxDay } = scan;
-  const decimal = strategy.decimalKeys === false ? null : scan.decimal;
-  const calendar = calendarOf(minDay, maxDay);
-
-  // Started now so that it is up by the time the blocks are ready to share.
+  // Started first so that it is up by the time there is work to share.
   const threads = strategy.threads ?? (n >= HELPER_MIN_ROWS ? 'both' : 'main');
-  const helper = decimal !== null && threads !== 'main' ? LayoutHelper.start() : null;
+  let helper = threads === 'main' ? null : LayoutHelper.start();
   try {
+    const scan = scanColumns(columns);
+    const { minDay, maxDay } = scan;
+    const decimal = strategy.decimalKeys === false ? null : scan.decimal;
+    const calendar = calendarOf(minDay, maxDay);
+    if (decimal === null) {
+      // Only decimal blocks are shared.
+      helper?.close();
+      helper = null;
+    }
+
     const alloc = helper === null ? unsharedArrays : sharedArrays;
     const values = alloc.float64(2 * n);
     const sink: BlockSink =
       decimal === null
         ? { decimal: null, target: values.subarray(n), dayOfMonth: new Uint8Array(n) }
         : { decimal, keys: alloc.uint32(n) };
+    if (helper !== null && sink.decimal !== null) {
+      // Keys are written first, by the grouping below; values once blocks are sorted.
+      helper.touch([sink.keys.buffer, values.buffer] as SharedArrayBuffer[]);
+    }
     const blocks = groupByCountryAndMonth(
       columns,
       rankOfEntry,
@@ -171,8 +180,8 @@ export function buildColumnarLayout(
       monthSum: totals.monthSum,
       monthMean: totals.monthMean,
       monthM2: totals.monthM2,
-      minDay,
-      maxDay,
+      minDay: scan.minDay,
+      maxDay: scan.maxDay,
     };
   } finally {
     helper?.close();

@@ -1,7 +1,12 @@
 import { parentPort } from 'node:worker_threads';
-import { claimDecimalBlocks, type DecimalBlockJob } from 'src/data/columnar/decimal-blocks';
+import { claimDecimalBlocks } from 'src/data/columnar/decimal-blocks';
+import { touchPages, type LayoutHelperMessage } from 'src/data/workers/layout-helper';
 
-/** Helper thread of the index build: takes a share of each job it is sent (see LayoutHelper). */
-parentPort?.on('message', (job: DecimalBlockJob) => {
-  claimDecimalBlocks(job);
+/** Helper thread of the index build: does what LayoutHelper sends, in order. */
+parentPort?.on('message', (message: LayoutHelperMessage) => {
+  if (message.kind === 'touch') {
+    touchPages(message.buffers);
+  } else {
+    claimDecimalBlocks(message.job);
+  }
 });
