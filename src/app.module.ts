@@ -9,6 +9,7 @@ import { HealthModule } from 'src/health/health.module';
 import { LifecycleModule } from 'src/lifecycle/lifecycle.module';
 import { LoggingModule } from 'src/observability/logging.module';
 import { MetricsModule } from 'src/observability/metrics.module';
+import { ResponseCacheModule } from 'src/response-cache/response-cache.module';
 import { SecurityModule } from 'src/security/security.module';
 
 @Module({
@@ -21,6 +22,7 @@ import { SecurityModule } from 'src/security/security.module';
     SecurityModule,
     AnalysisModule,
     HealthModule,
+    ResponseCacheModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
 })

@@ -4,12 +4,13 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { StrictValidationPipe } from 'src/common/validation/strict-validation.pipe';
 import type { HttpConfig } from 'src/config/http.config';
 import { setupSwagger } from 'src/docs/swagger';
+import { EdgeResponder } from 'src/response-cache/edge-responder';
 import { applyHttpHardening } from 'src/security/http-hardening';
 
 /**
  * Everything main.ts applies to the application besides logging and listening, shared with the
- * e2e tests so they exercise the same headers, limits, pipes, versioning and documentation as
- * production.
+ * e2e tests so they exercise the same headers, limits, pipes, versioning, documentation and
+ * response cache as production.
  */
 export function configureApp(app: INestApplication): void {
   const express = app as NestExpressApplication;
@@ -20,4 +21,6 @@ export function configureApp(app: INestApplication): void {
   app.enableVersioning({ type: VersioningType.URI });
   app.useGlobalPipes(new StrictValidationPipe());
   setupSwagger(app);
+  // Ahead of Express on the server itself: repeated analysis answers skip the framework entirely.
+  app.get(EdgeResponder).install(express.getHttpServer(), express.getHttpAdapter().getInstance());
 }

@@ -29,6 +29,13 @@ export class MetricsService implements DatasetLoadObserver {
     registers: [this.registry],
   });
 
+  private readonly responseCacheHits = new Counter({
+    name: 'http_response_cache_hits_total',
+    help: 'Responses served from the response cache, by route template',
+    labelNames: ['route'] as const,
+    registers: [this.registry],
+  });
+
   private readonly datasetRows = new Gauge({
     name: 'dataset_rows',
     help: 'Rows loaded per dataset',
@@ -60,6 +67,10 @@ export class MetricsService implements DatasetLoadObserver {
 
   observeRequest(route: string, method: string, status: number, seconds: number): void {
     this.requestDuration.observe({ route, method, status: String(status) }, seconds);
+  }
+
+  countResponseCacheHit(route: string): void {
+    this.responseCacheHits.inc({ route });
   }
 
   countProblem(type: string, status: number): void {

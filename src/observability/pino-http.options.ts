@@ -1,26 +1,52 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { stdTimeFunctions, type LevelWithSilent } from 'pino';
+import type { LevelWithSilent } from 'pino';
 import type { Options, StdSerializedResults } from 'pino-http';
 import type { LoggingConfig } from 'src/config/logging.config';
 import { assignRequestId } from 'src/observability/request-id';
 import { routeTemplateOf } from 'src/observability/route-template';
+
+/** Level of an access line; shared with answers served from the response cache. */
+export function accessLevelOf(status: number, failed = false): LevelWithSilent {
+  if (failed || status >= 500) {
+    return 'error';
+  }
+  return status >= 400 ? 'warn' : 'info';
+}
+
+/** Message of an access line; shared with answers served from the response cache. */
+export function accessMessageOf(method: string | undefined, route: string, status: number): string {
+  return `${method} ${route} ${status}`;
+}
 
 function accessLevel(
   _request: IncomingMessage,
   response: ServerResponse,
   error?: Error,
 ): LevelWithSilent {
-  if (error || response.statusCode >= 500) {
-    return 'error';
+  return accessLevelOf(response.statusCode, Boolean(error));
+}
+
+let stampedAtMs = Number.NaN;
+let stamp = '';
+
+/**
+ * pino's `stdTimeFunctions.isoTime`, formatted once per millisecond: under load many lines share
+ * one, and `toISOString` was a third of the cost of an access line.
+ */
+export function isoTimePerMillisecond(): string {
+  const now = Date.now();
+  if (now !== stampedAtMs) {
+    stampedAtMs = now;
+    stamp = `,"time":"${new Date(now).toISOString()}"`;
   }
-  return response.statusCode >= 400 ? 'warn' : 'info';
+  return stamp;
 }
 
 /** Longer URLs (only up to MAX_URL_LENGTH reach a handler) are cut in logs to keep lines readable. */
 const MAX_LOGGED_URL_LENGTH = 1024;
 
 function accessMessage(request: IncomingMessage, response: ServerResponse): string {
-  return `${request.method} ${routeTemplateOf(request)} ${response.statusCode}`;
+  return accessMessageOf(request.method, routeTemplateOf(request), response.statusCode);
 }
 
 function truncate(text: string | undefined): string | undefined {
@@ -50,7 +76,7 @@ export function pinoHttpOptions(config: LoggingConfig): Options {
         }
       : // Level names and ISO times read well in collectors that do not map pino's numbers.
         { formatters: { level: (label: string) => ({ level: label }) } }),
-    timestamp: stdTimeFunctions.isoTime,
+    timestamp: isoTimePerMillisecond,
     base: undefined,
     genReqId: assignRequestId,
     serializers: {

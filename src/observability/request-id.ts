@@ -18,9 +18,14 @@ export function acceptRequestId(value: string | string[] | undefined): string | 
     : undefined;
 }
 
+/** The id a request goes by: the caller's when acceptable, else a new UUID. */
+export function requestIdFor(request: IncomingMessage): string {
+  return acceptRequestId(request.headers[REQUEST_ID_HEADER]) ?? randomUUID();
+}
+
 /** pino-http `genReqId`: reuses the caller's id or creates one, and echoes it to the client. */
 export function assignRequestId(request: IncomingMessage, response: ServerResponse): string {
-  const id = acceptRequestId(request.headers[REQUEST_ID_HEADER]) ?? randomUUID();
+  const id = requestIdFor(request);
   response.setHeader(REQUEST_ID_HEADER, id);
   return id;
 }

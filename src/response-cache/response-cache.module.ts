@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { httpConfig } from 'src/config/http.config';
+import { responseCacheConfig } from 'src/config/response-cache.config';
+import { EdgeResponder } from 'src/response-cache/edge-responder';
+import { ResponseCache } from 'src/response-cache/response-cache';
+
+/** Replays successful answers of the read-only routes; installed on the server by configureApp. */
+@Module({
+  imports: [ConfigModule.forFeature(responseCacheConfig), ConfigModule.forFeature(httpConfig)],
+  providers: [ResponseCache, EdgeResponder],
+  exports: [ResponseCache, EdgeResponder],
+})
+export class ResponseCacheModule {}
