@@ -75,6 +75,8 @@ export const MAX_RECORD_BYTES = 1 << 20;
 const CHUNK_BYTES = 1 << 20;
 const HASH_WORKER_MIN_BYTES = 64 << 20;
 const INITIAL_CAPACITY = 4096;
+/** Columns this long (14 MiB) are worth having their pages mapped by another thread. */
+const TOUCHED_COLUMNS_MIN_ROWS = 1 << 20;
 /** Final columns are copied to their exact size when more than 1/16 of their slots are unused. */
 const TRIM_SLACK_DIVISOR = 16;
 
@@ -126,11 +128,17 @@ export async function loadSalesCsv(
 ): Promise<SalesCsvLoadResult> {
   checkOptions(options);
   const { handle, size } = await openRegularFile(filePath);
-  const parser = new SalesCsvParser(filePath, options, size);
   const reader = new HashingChunkReader(handle, {
     chunkBytes: options.chunkBytes ?? CHUNK_BYTES,
     hashInWorker: size >= (options.hashWorkerMinBytes ?? HASH_WORKER_MIN_BYTES),
   });
+  // The hashing thread, mostly idle, maps the pages of the big columns ahead of the parser.
+  const parser = new SalesCsvParser(
+    filePath,
+    options,
+    size,
+    reader.touchesPages ? (buffers) => reader.touch(buffers) : null,
+  );
   const progressStep = Math.max(1, Math.floor(size / 10));
   let nextProgress = progressStep;
   let bytesRead = 0;
@@ -287,9 +295,9 @@ class SalesCsvParser {
 
   private rows = 0;
   private capacity = INITIAL_CAPACITY;
-  private countryCodes = new Uint16Array(INITIAL_CAPACITY);
-  private days = new Int32Array(INITIAL_CAPACITY);
-  private values = new Float64Array(INITIAL_CAPACITY);
+  private countryCodes: Uint16Array = new Uint16Array(INITIAL_CAPACITY);
+  private days: Int32Array = new Int32Array(INITIAL_CAPACITY);
+  private values: Float64Array = new Float64Array(INITIAL_CAPACITY);
   private readonly countries: string[] = [];
   /** Dictionary code per letter pair (26 * 26), -1 until seen. */
   private readonly countryIndex = new Int16Array(26 * 26).fill(-1);
@@ -311,6 +319,8 @@ class SalesCsvParser {
     private readonly file: string,
     private readonly options: SalesCsvLoadOptions,
     private readonly totalBytes: number,
+    /** Given the buffers of big columns, so their pages get mapped before rows reach them. */
+    private readonly touchPages: ((buffers: SharedArrayBuffer[]) => void) | null = null,
   ) {
     this.maxReported = options.maxReportedDefects ?? MAX_REPORTED_DEFECTS;
     this.dateLayout = dateLayoutOf(options.format.dateFormat);
@@ -1136,9 +1146,22 @@ class SalesCsvParser {
   }
 
   private grow(capacity: number): void {
-    const countryCodes = new Uint16Array(capacity);
-    const days = new Int32Array(capacity);
-    const values = new Float64Array(capacity);
+    let countryCodes: Uint16Array;
+    let days: Int32Array;
+    let values: Float64Array;
+    if (this.touchPages !== null && capacity >= TOUCHED_COLUMNS_MIN_ROWS) {
+      const buffers = [capacity * 2, capacity * 4, capacity * 8].map(
+        (bytes) => new SharedArrayBuffer(bytes),
+      );
+      countryCodes = new Uint16Array(buffers[0]);
+      days = new Int32Array(buffers[1]);
+      values = new Float64Array(buffers[2]);
+      this.touchPages(buffers);
+    } else {
+      countryCodes = new Uint16Array(capacity);
+      days = new Int32Array(capacity);
+      values = new Float64Array(capacity);
+    }
     countryCodes.set(this.countryCodes.subarray(0, this.rows));
     days.set(this.days.subarray(0, this.rows));
     values.set(this.values.subarray(0, this.rows));

@@ -15,42 +15,74 @@ export interface HashingChunkReaderOptions {
   readonly hashInWorker: boolean;
 }
 
-/** Control words shared with the worker: chunk counts, who is asleep, each slot's length. */
+/**
+ * Control words shared with the worker: chunk counts, an event count the worker sleeps on (bumped
+ * for each chunk and each page-touching request), who is asleep, each slot's length.
+ */
 const PUBLISHED = 0;
 const CONSUMED = 1;
-const WORKER_ASLEEP = 2;
-const READER_WAITING = 3;
-const LENGTHS = 4;
+const EVENTS = 2;
+const WORKER_ASLEEP = 3;
+const READER_WAITING = 4;
+const LENGTHS = 5;
 /**
  * A sleeping worker is woken once this many chunks are waiting rather than for each one: a wake-up
  * can cost the reader its core on a busy machine.
  */
 const WAKE_EVERY = 4;
+/** Pages touched per buffer before moving on to the next, so all of them fill up together. */
+const TOUCH_STEP_PAGES = 64;
 
 /**
  * Slots when hashing in line: the chunk being returned, the one being read ahead, and the one
  * the caller may still hold the tail of.
  */
 const INLINE_SLOTS = 3;
-/** With a worker, the reader may run this many chunks ahead of the hash (the worker's start-up). */
-const WORKER_SLOTS = 32;
+/**
+ * With a worker, the reader may run this far ahead of the hash (the worker's start-up), in at
+ * least 4 and at most 32 slots.
+ */
+const WORKER_RING_BYTES = 32 << 20;
+
+function workerSlots(chunkBytes: number): number {
+  return Math.min(32, Math.max(4, Math.floor(WORKER_RING_BYTES / chunkBytes)));
+}
 
 /**
  * The worker's whole program: self-contained source (`eval`), so the same code runs from dist/
  * and under ts-jest with no compiled file to resolve. It hashes chunk after chunk as they are
- * published and stops at the first empty one, the end of the file.
+ * published and stops at the first empty one, the end of the file. Between chunks it serves
+ * requests to touch the pages of buffers the reader's caller is about to fill (see touch()).
  */
 const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
+const { parentPort, receiveMessageOnPort, workerData } = require('node:worker_threads');
 const { ring, control: controlBuffer, slotBytes, slots } = workerData;
 const control = new Int32Array(controlBuffer);
 const bytes = new Uint8Array(ring);
 const hash = require('node:crypto').createHash('sha256');
+function touch(buffers) {
+  const words = buffers.map((buffer) => new Int32Array(buffer, 0, buffer.byteLength >> 2));
+  const longest = Math.max(0, ...words.map((w) => w.length));
+  for (let from = 0; from < longest; from += ${TOUCH_STEP_PAGES * 1024}) {
+    for (const w of words) {
+      const end = Math.min(w.length, from + ${TOUCH_STEP_PAGES * 1024});
+      for (let i = from; i < end; i += 1024) {
+        Atomics.compareExchange(w, i, 0, 0);
+      }
+    }
+  }
+}
 for (let consumed = 0; ; ) {
+  const events = Atomics.load(control, ${EVENTS});
+  const request = receiveMessageOnPort(parentPort);
+  if (request !== undefined) {
+    touch(request.message);
+    continue;
+  }
   if (Atomics.load(control, ${PUBLISHED}) === consumed) {
     Atomics.store(control, ${WORKER_ASLEEP}, 1);
-    if (Atomics.load(control, ${PUBLISHED}) === consumed) {
-      Atomics.wait(control, ${PUBLISHED}, consumed);
+    if (Atomics.load(control, ${EVENTS}) === events) {
+      Atomics.wait(control, ${EVENTS}, events);
     }
     Atomics.store(control, ${WORKER_ASLEEP}, 0);
     continue;
@@ -78,13 +110,14 @@ function startWorker(chunkBytes: number): {
   worker: Worker;
   digest: Promise<string>;
 } | null {
-  const ring = new SharedArrayBuffer(WORKER_SLOTS * chunkBytes);
-  const control = new SharedArrayBuffer((LENGTHS + WORKER_SLOTS) * 4);
+  const slots = workerSlots(chunkBytes);
+  const ring = new SharedArrayBuffer(slots * chunkBytes);
+  const control = new SharedArrayBuffer((LENGTHS + slots) * 4);
   let worker: Worker;
   try {
     worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { ring, control, slotBytes: chunkBytes, slots: WORKER_SLOTS },
+      workerData: { ring, control, slotBytes: chunkBytes, slots },
     });
   } catch {
     return null;
@@ -126,7 +159,7 @@ export class HashingChunkReader {
     const { chunkBytes, hashInWorker } = options;
     const shared = hashInWorker ? startWorker(chunkBytes) : null;
     if (shared !== null) {
-      this.slots = WORKER_SLOTS;
+      this.slots = workerSlots(chunkBytes);
       this.ring = shared.ring;
       this.control = shared.control;
       this.worker = shared.worker;
@@ -153,10 +186,7 @@ export class HashingChunkReader {
     if (this.control !== null) {
       this.control[LENGTHS + (index % this.slots)] = chunk.length;
       Atomics.store(this.control, PUBLISHED, index + 1);
-      const wake = chunk.length === 0 || (index + 1) % WAKE_EVERY === 0;
-      if (wake && Atomics.load(this.control, WORKER_ASLEEP) === 1) {
-        Atomics.notify(this.control, PUBLISHED);
-      }
+      this.signal(chunk.length === 0 || (index + 1) % WAKE_EVERY === 0);
     } else {
       this.hash?.update(chunk);
     }
@@ -176,9 +206,39 @@ export class HashingChunkReader {
     return this.workerDigest ?? this.hash?.digest('hex') ?? '';
   }
 
+  /** Whether touch() has a thread to do it, so buffers worth touching should be shared. */
+  get touchesPages(): boolean {
+    return this.worker !== null;
+  }
+
+  /**
+   * Has the worker, between chunks, write to every page of `buffers` (front to back, all of them
+   * together), so that the caller filling them in that order finds them mapped instead of
+   * stopping on a page fault every 4 KiB. A compare-exchange of 0 for 0 leaves any value already
+   * written alone. Without a worker this does nothing.
+   */
+  touch(buffers: readonly SharedArrayBuffer[]): void {
+    if (this.worker !== null) {
+      this.worker.postMessage(buffers);
+      this.signal(true);
+    }
+  }
+
   /** Stops the worker; the caller closes the file handle. */
   close(): void {
     void this.worker?.terminate();
+  }
+
+  /** Tells the worker something is new, waking it if asked and it sleeps. */
+  private signal(wake: boolean): void {
+    const control = this.control;
+    if (control === null) {
+      return;
+    }
+    Atomics.add(control, EVENTS, 1);
+    if (wake && Atomics.load(control, WORKER_ASLEEP) === 1) {
+      Atomics.notify(control, EVENTS);
+    }
   }
 
   private readAhead(index: number): Promise<Buffer> {
@@ -208,7 +268,7 @@ export class HashingChunkReader {
     const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
     Atomics.store(control, READER_WAITING, 1);
     // The worker may be asleep short of a wake-up batch, with this slot's chunk still unhashed.
-    Atomics.notify(control, PUBLISHED);
+    this.signal(true);
     try {
       for (;;) {
         const consumed = Atomics.load(control, CONSUMED);

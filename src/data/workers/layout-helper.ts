@@ -36,7 +36,7 @@ const PAGE_WORDS = 1024;
  */
 export function touchPages(buffers: readonly SharedArrayBuffer[]): void {
   for (const buffer of buffers) {
-    const words = new Int32Array(buffer);
+    const words = new Int32Array(buffer, 0, buffer.byteLength >> 2);
     for (let i = 0; i < words.length; i += PAGE_WORDS) {
       Atomics.compareExchange(words, i, 0, 0);
     }
