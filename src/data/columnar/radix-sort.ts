@@ -82,19 +82,7 @@ export function sortWithPayload(
   let toOffset = 0;
   for (let pass = 0; pass < passes; pass++) {
     const base = pass * buckets;
-    // A digit that is the same for every value leaves the order unchanged: skip its pass.
-    let constant = false;
-    let sum = toOffset;
-    for (let b = 0; b < buckets; b++) {
-      const inBucket = histogram[base + b];
-      if (inBucket === count) {
-        constant = true;
-        break;
-      }
-      histogram[base + b] = sum;
-      sum += inBucket;
-    }
-    if (constant) {
+    if (!toBucketStarts(histogram, base, buckets, count, toOffset)) {
       continue;
     }
     const shift = (pass % digitsPerWord) * bits;
@@ -211,18 +199,7 @@ export function sortTaggedKeys(
   let toOffset = 0;
   for (let pass = 0; pass < passes; pass++) {
     const base = pass * buckets;
-    let constant = false;
-    let sum = toOffset;
-    for (let b = 0; b < buckets; b++) {
-      const inBucket = histogram[base + b];
-      if (inBucket === count) {
-        constant = true;
-        break;
-      }
-      histogram[base + b] = sum;
-      sum += inBucket;
-    }
-    if (constant) {
+    if (!toBucketStarts(histogram, base, buckets, count, toOffset)) {
       continue;
     }
     const shift = tagBits + pass * bits;
@@ -250,4 +227,28 @@ function insertionSortKeys(keys: Uint32Array, start: number, end: number, tagBit
     }
     keys[j + 1] = key;
   }
+}
+
+/**
+ * Turns one pass's digit counts into the first output index of each bucket, in place. Returns
+ * false, leaving the counts as they were up to that bucket, when one bucket holds every value: a
+ * digit that is the same for every value leaves the order unchanged, so its pass is skipped.
+ */
+function toBucketStarts(
+  histogram: Uint32Array,
+  base: number,
+  buckets: number,
+  count: number,
+  offset: number,
+): boolean {
+  let sum = offset;
+  for (let b = 0; b < buckets; b++) {
+    const inBucket = histogram[base + b];
+    if (inBucket === count) {
+      return false;
+    }
+    histogram[base + b] = sum;
+    sum += inBucket;
+  }
+  return true;
 }
