@@ -27,6 +27,14 @@ export default tseslint.config(
     },
   },
   {
+    // The explore page's browser modules, type-checked through their own tsconfig.json (checkJs).
+    files: ['src/explore/public/**/*.js'],
+    languageOptions: {
+      globals: { ...globals.browser },
+      sourceType: 'module',
+    },
+  },
+  {
     files: ['**/*.spec.ts', 'test/**/*.ts'],
     rules: {
       '@typescript-eslint/unbound-method': 'off',

@@ -5,6 +5,7 @@ import { AnalysisModule } from 'src/analysis/analysis.module';
 import { ProblemDetailsFilter } from 'src/common/filters/problem-details.filter';
 import { appConfig } from 'src/config/app.config';
 import { dataConfig } from 'src/config/data.config';
+import { ExploreModule } from 'src/explore/explore.module';
 import { HealthModule } from 'src/health/health.module';
 import { LifecycleModule } from 'src/lifecycle/lifecycle.module';
 import { LoggingModule } from 'src/observability/logging.module';
@@ -22,6 +23,7 @@ import { SecurityModule } from 'src/security/security.module';
     SecurityModule,
     AnalysisModule,
     HealthModule,
+    ExploreModule,
     ResponseCacheModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
