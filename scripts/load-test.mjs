@@ -66,7 +66,7 @@ const MIX = [
   [200, '/v1/datasets/sales/analysis?metrics=count,mean,min,max&groupBy=country,year&format=csv'],
   [200, '/v1/datasets/sales'],
   [400, '/data_analysis?include_ar=true'],
-  [400, '/data_analysis?mean=maybe&include_ar=true&year=20x4'],
+  [422, '/data_analysis?mean=maybe&include_ar=true&year=20x4'],
   [404, '/data_analysis?mean=true&include_ar=true&year=1999'],
   [400, '/v1/datasets/sales/analysis?metrics=avg&groupBy=week'],
   [400, '/v1/datasets/sales/analysis?metrics=mean&countries=ZZ&__proto__=x'],

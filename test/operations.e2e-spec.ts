@@ -75,11 +75,20 @@ describe('operations', () => {
     });
 
     it('should put the request id in problem bodies', async () => {
-      const response = await get('/data_analysis?include_ar=true')
+      const response = await get('/v1/datasets/sales/analysis?metrics=avg')
         .set('x-request-id', 'trace-400')
         .expect(400);
       expect(response.headers['content-type']).toMatch(PROBLEM_JSON);
       expect(response.body.requestId).toBe('trace-400');
+      expect(response.headers['x-request-id']).toBe('trace-400');
+    });
+
+    it("should keep the request id out of the compatible endpoint's fixed error bodies", async () => {
+      const response = await get('/data_analysis?include_ar=true')
+        .set('x-request-id', 'trace-legacy')
+        .expect(400);
+      expect(response.headers['x-request-id']).toBe('trace-legacy');
+      expect(response.body).toEqual({ detail: 'Specify at least one metric' });
     });
 
     it('should put a generated id in problem bodies of unknown routes', async () => {

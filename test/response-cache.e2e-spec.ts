@@ -214,7 +214,6 @@ describe('response cache', () => {
 
   describe('what is never replayed', () => {
     it.each([
-      ['a 400 on the compatible endpoint', '/data_analysis?include_ar=true', 400],
       ['a 400 on the analysis endpoint', '/v1/datasets/sales/analysis?metrics=avg', 400],
       ['a 404 for an unknown dataset', '/v1/datasets/salez', 404],
       [
@@ -229,6 +228,19 @@ describe('response cache', () => {
         expect(response.status).toBe(status);
         expect(response.header('content-type')).toMatch(PROBLEM_JSON);
         expect(JSON.parse(response.body.toString('utf8'))).toMatchObject({ requestId: id });
+      }
+      expect(app.get(ResponseCache).size).toBe(entries);
+    });
+
+    it('should answer a 400 on the compatible endpoint through the pipeline every time', async () => {
+      const entries = app.get(ResponseCache).size;
+      for (const id of ['legacy-1', 'legacy-2']) {
+        const response = await send(app, '/data_analysis?include_ar=true', { 'x-request-id': id });
+        expect(response.status).toBe(400);
+        expect(response.header('x-request-id')).toBe(id);
+        expect(JSON.parse(response.body.toString('utf8'))).toEqual({
+          detail: 'Specify at least one metric',
+        });
       }
       expect(app.get(ResponseCache).size).toBe(entries);
     });

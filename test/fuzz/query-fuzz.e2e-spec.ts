@@ -34,7 +34,8 @@ import { createTestApp, FIXTURES } from 'test/support/test-app';
  * server: valid queries, whose answers must equal a naive recomputation over the fixture rows,
  * and hostile ones (broken escapes, prototype keys, bracket syntax, repeated keys, huge and
  * negative numbers, 10k-character values, random dataset names), which may be refused but never
- * with a 5xx or without a problem document. Replay a run with FUZZ_SEED; FUZZ_RUNS scales it.
+ * with a 5xx or without a problem document (on the compatible endpoint, the original's `detail`
+ * bodies). Replay a run with FUZZ_SEED; FUZZ_RUNS scales it.
  */
 const DEFAULT_SEED = 20260123;
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : DEFAULT_SEED;
@@ -105,12 +106,29 @@ function parseJson(response: RawResponse): unknown {
   }
 }
 
-/** The contract every response keeps, whatever was asked: no 5xx, every refusal a problem. */
-function checkEnvelope(response: RawResponse): void {
+const JSON_TYPE = /^application\/json/;
+
+/** A pydantic v1 validation entry, as the compatible endpoint's 422 lists them. */
+interface LegacyEntry {
+  loc: unknown;
+  msg: unknown;
+  type: unknown;
+}
+
+/**
+ * The contract every response keeps, whatever was asked: no 5xx; every refusal of the v1 API a
+ * problem, every refusal of the compatible endpoint the original's `{"detail": ...}` body.
+ */
+function checkEnvelope(path: string, response: RawResponse): void {
   if (response.status >= 500) {
     fail('server error', response);
   }
   if (response.status >= 200 && response.status < 300) {
+    return;
+  }
+  // 414 and 431 come before routing, from the HTTP layer, as problems on every path.
+  if (path.startsWith('/data_analysis') && response.status !== 414 && response.status !== 431) {
+    checkLegacyRefusal(response);
     return;
   }
   if (!PROBLEM_JSON.test(response.headers['content-type'] ?? '')) {
@@ -125,6 +143,43 @@ function checkEnvelope(response: RawResponse): void {
   }
   if (typeof problem.title !== 'string' || typeof problem.type !== 'string') {
     fail('problem without a type or title', response);
+  }
+}
+
+/** `{"detail": "<text>"}` for 400 and 404, pydantic's entry list for 422, and no other member. */
+function checkLegacyRefusal(response: RawResponse): void {
+  if (!JSON_TYPE.test(response.headers['content-type'] ?? '')) {
+    fail(`legacy refusal is ${response.headers['content-type']}, not application/json`, response);
+  }
+  const body = parseJson(response) as Record<string, unknown>;
+  if (Object.keys(body).join() !== 'detail') {
+    fail('legacy refusal with members besides detail', response);
+  }
+  if (response.status === 422) {
+    const entries = body.detail as LegacyEntry[];
+    const wellFormed =
+      Array.isArray(entries) &&
+      entries.length > 0 &&
+      entries.every(
+        (entry) =>
+          Object.keys(entry).join() === 'loc,msg,type' &&
+          Array.isArray(entry.loc) &&
+          entry.loc.length === 2 &&
+          entry.loc[0] === 'query' &&
+          typeof entry.msg === 'string' &&
+          typeof entry.type === 'string',
+      );
+    if (!wellFormed) {
+      fail('malformed pydantic validation body', response);
+    }
+    return;
+  }
+  if (
+    (response.status !== 400 && response.status !== 404) ||
+    typeof body.detail !== 'string' ||
+    body.detail.trim().length === 0
+  ) {
+    fail('legacy refusal without a text detail', response);
   }
 }
 
@@ -351,6 +406,16 @@ function checkValidLegacy(probe: LegacyProbe, response: RawResponse): void {
 }
 
 function checkTainted(probe: TaintedProbe, response: RawResponse): void {
+  if (probe.path.startsWith('/data_analysis')) {
+    const { detail } = parseJson(response) as { detail?: LegacyEntry[] };
+    const named = Array.isArray(detail)
+      ? detail.find(({ loc }) => Array.isArray(loc) && loc[1] === probe.parameter)
+      : undefined;
+    if (response.status !== 422 || named?.type !== 'value_error.extra') {
+      fail(`expected a 422 naming the unknown parameter ${probe.parameter}`, response);
+    }
+    return;
+  }
   const problem = parseJson(response) as { errors?: { parameter: string; message: string }[] };
   const named = problem.errors?.find(({ parameter }) => parameter === probe.parameter);
   if (response.status !== 400 || !named?.message.startsWith('is not a known parameter')) {
@@ -371,10 +436,14 @@ const LEGACY_PARAMETERS = new Set([
 ]);
 const INCLUDE_FLAG = /^include_[a-z]{2}$/;
 
+/** The query of a request target: after the first `?`, up to a `#`, where the URL parser ends it. */
+function queryOf(path: string): string {
+  return path.slice(path.indexOf('?') + 1).split('#')[0];
+}
+
 /** Keys as the server's query parser (`querystring`, the 'simple' parser) reads them. */
 function queryKeys(path: string): string[] {
-  const query = path.slice(path.indexOf('?') + 1);
-  return Object.keys(parseQueryString(query));
+  return Object.keys(parseQueryString(queryOf(path)));
 }
 
 /**
@@ -394,8 +463,8 @@ function checkHostile(probe: HostileProbe, response: RawResponse): void {
     const understood =
       unknown.length > 0 ? `unknown parameters ${unknown.join()}` : readLegacyQuery(probe.path);
     if (typeof understood === 'string') {
-      if (response.status !== 400) {
-        fail(`expected a 400 for ${understood}`, response);
+      if (response.status !== 422) {
+        fail(`expected a 422 for ${understood}`, response);
       }
       return;
     }
@@ -425,7 +494,7 @@ const FALSE_WORDS = new Set(['false', '0', 'no', 'n', 'off', 'f']);
  * spelling, a signed integer year. Returns what is wrong when the query should be refused.
  */
 function readLegacyQuery(path: string): Omit<LegacyProbe, 'kind' | 'path'> | string {
-  const parsed = parseQueryString(path.slice(path.indexOf('?') + 1));
+  const parsed = parseQueryString(queryOf(path));
   const flags: Record<string, boolean | null> = {};
   let year: number | null = null;
   for (const [key, raw] of Object.entries(parsed)) {
@@ -521,7 +590,7 @@ describe('query fuzzing (both analysis endpoints)', () => {
             ? '/v1/datasets/{dataset}/analysis'
             : '/v1/datasets[/{dataset}]';
         count(`${endpoint} ${probe.kind} ${response.status}`);
-        checkEnvelope(response);
+        checkEnvelope(probe.path, response);
         if (probe.kind === 'v1') {
           checkValidV1(probe, response);
         } else if (probe.kind === 'legacy') {

@@ -20,7 +20,7 @@ function Flag(description: string): PropertyDecorator {
 }
 
 /**
- * The declared parameters of `GET /data_analysis`, as the original service named them.
+ * The declared parameters of `GET /data_analysis`, as the original service named and ordered them.
  * `include_<code>` for countries other than AR, CL and UY is accepted dynamically by
  * `LegacyAnalysisQueryPipe`.
  */
@@ -43,18 +43,18 @@ export class LegacyAnalysisQueryDto {
   @Flag('Include Uruguay.')
   include_uy?: boolean;
 
-  @Flag('Return one global result over all included countries instead of one per country.')
-  global_results?: boolean;
-
   @ApiPropertyOptional({
     description: 'Only sales of this calendar year.',
-    type: Number,
+    type: 'integer',
     example: 2024,
   })
   @IsOptional()
   @Transform(({ value }) => toInteger(value))
   @IsInt({ message: 'must be an integer year such as 2024' })
   year?: number;
+
+  @Flag('Return one global result over all included countries instead of one per country.')
+  global_results?: boolean;
 }
 
 /** The validated request: metrics and countries as lists, whatever flags named them. */

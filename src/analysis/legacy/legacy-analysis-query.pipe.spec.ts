@@ -1,5 +1,5 @@
 import { LegacyAnalysisQueryPipe } from 'src/analysis/legacy/legacy-analysis-query.pipe';
-import { InvalidParametersError } from 'src/common/errors/invalid-parameters.error';
+import { LegacyQueryError } from 'src/analysis/legacy/legacy-query.error';
 
 describe(LegacyAnalysisQueryPipe.name, () => {
   let sut: LegacyAnalysisQueryPipe;
@@ -49,15 +49,16 @@ describe(LegacyAnalysisQueryPipe.name, () => {
   });
 
   it.each([
-    ['mean', 'maybe'],
-    ['mean', ['true', 'false']],
-    ['year', '2024.5'],
-    ['include_pe', 'sí'],
-    ['include_arg', 'true'],
-    ['__proto__', 'x'],
-    ['constructor', 'x'],
-    ['a[b]', 'c'],
-  ])('should refuse %s=%p naming it', (parameter, value) => {
+    ['mean', 'maybe', 'type_error.bool'],
+    ['mean', ['true', 'false'], 'type_error.bool'],
+    ['year', '2024.5', 'type_error.integer'],
+    ['year', '', 'type_error.integer'],
+    ['include_pe', 'sí', 'type_error.bool'],
+    ['include_arg', 'true', 'value_error.extra'],
+    ['__proto__', 'x', 'value_error.extra'],
+    ['constructor', 'x', 'value_error.extra'],
+    ['a[b]', 'c', 'value_error.extra'],
+  ])('should refuse %s=%p as %s', (parameter, value, type) => {
     // Query objects have no prototype, so even `__proto__` arrives as an ordinary key.
     const raw = Object.create(null) as Record<string, unknown>;
     raw.mean = 'true';
@@ -71,9 +72,37 @@ describe(LegacyAnalysisQueryPipe.name, () => {
       thrown = error;
     }
 
-    expect(thrown).toBeInstanceOf(InvalidParametersError);
-    expect((thrown as InvalidParametersError).errors.map((error) => error.parameter)).toEqual([
-      parameter,
+    expect(thrown).toBeInstanceOf(LegacyQueryError);
+    expect((thrown as LegacyQueryError).failures).toEqual([{ parameter, type }]);
+  });
+
+  it("should report every failure in the original's parameter order, unknown keys last", () => {
+    let thrown: unknown;
+    try {
+      sut.transform({
+        colour: 'red',
+        global_results: 'x',
+        year: 'abc',
+        include_br: 'x',
+        include_uy: 'x',
+        max_value: 'x',
+        mean: 'x',
+        shape: 'round',
+      });
+    } catch (error) {
+      thrown = error;
+    }
+
+    expect(thrown).toBeInstanceOf(LegacyQueryError);
+    expect((thrown as LegacyQueryError).failures).toEqual([
+      { parameter: 'mean', type: 'type_error.bool' },
+      { parameter: 'max_value', type: 'type_error.bool' },
+      { parameter: 'include_uy', type: 'type_error.bool' },
+      { parameter: 'include_br', type: 'type_error.bool' },
+      { parameter: 'year', type: 'type_error.integer' },
+      { parameter: 'global_results', type: 'type_error.bool' },
+      { parameter: 'colour', type: 'value_error.extra' },
+      { parameter: 'shape', type: 'value_error.extra' },
     ]);
   });
 });

@@ -5,18 +5,41 @@ import {
   LegacyAnalysisQueryDto,
   type LegacyAnalysisQuery,
 } from 'src/analysis/legacy/legacy-analysis-query.dto';
-import type { ParameterError } from 'src/common/errors/domain.error';
-import { InvalidParametersError } from 'src/common/errors/invalid-parameters.error';
-import { FLAG_SPELLINGS, toBooleanFlag } from 'src/common/validation/query-transforms';
+import {
+  LegacyQueryError,
+  type LegacyParameterFailure,
+} from 'src/analysis/legacy/legacy-query.error';
+import { toBooleanFlag } from 'src/common/validation/query-transforms';
 import { prototypeKeyErrors } from 'src/common/validation/strict-validation.pipe';
-import { toParameterErrors } from 'src/common/validation/validation-exception.factory';
 
 const INCLUDE_FLAG = /^include_([a-z]{2})$/;
 const DECLARED_INCLUDE_FLAGS = new Set(['include_ar', 'include_cl', 'include_uy']);
 
+/** The original's parameter list, in the order its validation errors are reported. */
+export const LEGACY_PARAMETER_ORDER = [
+  'mean',
+  'median',
+  'max_value',
+  'include_ar',
+  'include_cl',
+  'include_uy',
+  'year',
+  'global_results',
+] as const;
+
+/** Where a failure sorts: the original's order, other country flags after `include_uy`, then unknown keys. */
+function reportRank({ parameter, type }: LegacyParameterFailure): number {
+  if (type === 'value_error.extra') {
+    return LEGACY_PARAMETER_ORDER.length;
+  }
+  const index = (LEGACY_PARAMETER_ORDER as readonly string[]).indexOf(parameter);
+  return index >= 0 ? index : LEGACY_PARAMETER_ORDER.indexOf('include_uy') + 0.5;
+}
+
 /**
  * Validates the raw query of `GET /data_analysis`. The DTO covers the declared flags; any other
- * `include_<code>` flag is read here because the countries a dataset holds are open-ended.
+ * `include_<code>` flag is read here because the countries a dataset holds are open-ended. Every
+ * unreadable value and unknown parameter is reported at once, in the original's order.
  */
 @Injectable()
 export class LegacyAnalysisQueryPipe implements PipeTransform<
@@ -36,9 +59,22 @@ export class LegacyAnalysisQueryPipe implements PipeTransform<
     }
 
     const dto = plainToInstance(LegacyAnalysisQueryDto, declared);
-    const errors: ParameterError[] = [
-      ...toParameterErrors(validateSync(dto, { whitelist: true, forbidNonWhitelisted: true })),
-      ...prototypeKeyErrors(declared),
+    const failures: LegacyParameterFailure[] = [
+      ...validateSync(dto, { whitelist: true, forbidNonWhitelisted: true }).map(
+        ({ property, constraints }): LegacyParameterFailure => ({
+          parameter: property,
+          type:
+            constraints !== undefined && 'whitelistValidation' in constraints
+              ? 'value_error.extra'
+              : property === 'year'
+                ? 'type_error.integer'
+                : 'type_error.bool',
+        }),
+      ),
+      ...prototypeKeyErrors(declared).map(({ parameter }): LegacyParameterFailure => ({
+        parameter,
+        type: 'value_error.extra',
+      })),
     ];
     const countries: { code: string; parameter: string }[] = [];
     for (const [parameter, flag] of [
@@ -53,13 +89,14 @@ export class LegacyAnalysisQueryPipe implements PipeTransform<
     for (const { parameter, value } of extraIncludes) {
       const flag = toBooleanFlag(value);
       if (typeof flag !== 'boolean') {
-        errors.push({ parameter, message: `must be a boolean flag (${FLAG_SPELLINGS})` });
+        failures.push({ parameter, type: 'type_error.bool' });
       } else if (flag) {
         countries.push({ code: parameter.slice(-2).toUpperCase(), parameter });
       }
     }
-    if (errors.length > 0) {
-      throw new InvalidParametersError(errors);
+    if (failures.length > 0) {
+      // Array.prototype.sort is stable: equal ranks keep the query's order.
+      throw new LegacyQueryError(failures.sort((a, b) => reportRank(a) - reportRank(b)));
     }
     return {
       metrics: [

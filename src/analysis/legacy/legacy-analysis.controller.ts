@@ -1,5 +1,15 @@
-import { Controller, Get, HttpStatus, Query, UseInterceptors } from '@nestjs/common';
-import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpStatus, Query, UseFilters, UseInterceptors } from '@nestjs/common';
+import {
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiResponse,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import { LegacyDetailDto, LegacyValidationErrorDto } from 'src/analysis/legacy/legacy-error-bodies';
+import { LegacyErrorsFilter } from 'src/analysis/legacy/legacy-errors.filter';
 import type { LegacyAnalysisQuery } from 'src/analysis/legacy/legacy-analysis-query.dto';
 import { LegacyAnalysisQueryDto } from 'src/analysis/legacy/legacy-analysis-query.dto';
 import { LegacyAnalysisQueryPipe } from 'src/analysis/legacy/legacy-analysis-query.pipe';
@@ -12,23 +22,21 @@ import {
   REJECTED_ROWS_HEADER,
   RejectedRowsInterceptor,
 } from 'src/analysis/rejected-rows.interceptor';
-import {
-  ApiProblemResponses,
-  ProblemDetailsDto,
-} from 'src/common/problem/api-problem-responses.decorator';
+import { PythonJsonInterceptor } from 'src/common/serialization/python-json.interceptor';
 
 @ApiTags('compatible')
-@ApiExtraModels(ProblemDetailsDto, LegacyAnalysisQueryDto)
+@ApiExtraModels(LegacyAnalysisQueryDto, LegacyDetailDto, LegacyValidationErrorDto)
+@UseFilters(LegacyErrorsFilter)
 @Controller('data_analysis')
 export class LegacyAnalysisController {
   constructor(private readonly legacy: LegacyAnalysisService) {}
 
   @Get()
-  @UseInterceptors(RejectedRowsInterceptor)
+  @UseInterceptors(RejectedRowsInterceptor, PythonJsonInterceptor)
   @ApiOperation({
     summary: 'Mean, median and max per country or overall (compatible with the original service)',
     description:
-      'Kept unchanged for existing clients; new clients should use /v1/datasets/{dataset}/analysis. Works on the default dataset. Besides include_ar, include_cl and include_uy, `include_<code>` is accepted for any other country in the dataset (for example include_br).',
+      'Kept unchanged for existing clients; new clients should use /v1/datasets/{dataset}/analysis. Works on the default dataset. Besides include_ar, include_cl and include_uy, `include_<code>` is accepted for any other country in the dataset (for example include_br). Bodies are the original\'s byte for byte: numbers printed as Python floats (`1000.0`, `1e+16`), errors as `{"detail": ...}` rather than problem+json (the request id is in the `x-request-id` header).',
   })
   @ApiQuery({ type: LegacyAnalysisQueryDto })
   @ApiOkResponse({
@@ -54,21 +62,54 @@ export class LegacyAnalysisController {
       },
     },
   })
-  @ApiProblemResponses(
-    {
-      status: HttpStatus.BAD_REQUEST,
-      description: 'No metric flag, no country flag, or a malformed or unknown parameter.',
-      detail: LEGACY_DETAILS.noMetric,
-      instance: '/data_analysis?include_ar=true',
-      errors: [{ parameter: 'mean', message: 'or median or max_value must be true' }],
+  @ApiResponse({
+    status: HttpStatus.BAD_REQUEST,
+    description:
+      'No metric flag, no country flag, or an include_<code> flag naming a country the dataset does not hold. The body is exactly `{"detail": "<text>"}`, as the original sent it.',
+    content: {
+      'application/json': {
+        schema: { $ref: getSchemaPath(LegacyDetailDto) },
+        examples: {
+          noMetric: { value: { detail: LEGACY_DETAILS.noMetric } },
+          noCountry: { value: { detail: LEGACY_DETAILS.noCountry } },
+        },
+      },
     },
-    {
-      status: HttpStatus.NOT_FOUND,
-      description: 'The filters selected no rows.',
-      detail: LEGACY_DETAILS.noData,
-      instance: '/data_analysis?mean=true&include_ar=true&year=1999',
+  })
+  @ApiResponse({
+    status: HttpStatus.NOT_FOUND,
+    description: 'The filters selected no rows.',
+    content: {
+      'application/json': {
+        schema: { $ref: getSchemaPath(LegacyDetailDto) },
+        example: { detail: LEGACY_DETAILS.noData },
+      },
     },
-  )
+  })
+  @ApiResponse({
+    status: HttpStatus.UNPROCESSABLE_ENTITY,
+    description:
+      "A value that is not a boolean or an integer, or an unknown parameter: the original's pydantic v1 validation body, one entry per bad parameter.",
+    content: {
+      'application/json': {
+        schema: { $ref: getSchemaPath(LegacyValidationErrorDto) },
+        example: {
+          detail: [
+            {
+              loc: ['query', 'mean'],
+              msg: 'value could not be parsed to a boolean',
+              type: 'type_error.bool',
+            },
+            {
+              loc: ['query', 'year'],
+              msg: 'value is not a valid integer',
+              type: 'type_error.integer',
+            },
+          ],
+        },
+      },
+    },
+  })
   analyse(
     @Query(LegacyAnalysisQueryPipe) query: LegacyAnalysisQuery,
   ): Promise<LegacyAnalysisResponse> {

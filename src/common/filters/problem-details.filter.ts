@@ -18,7 +18,7 @@ import {
 import { MetricsService } from 'src/observability/metrics.service';
 import { requestIdOf } from 'src/observability/request-id';
 
-const DOMAIN_PROBLEMS: Record<
+export const DOMAIN_PROBLEMS: Record<
   DomainError['kind'],
   { status: HttpStatus; type: string; title: string }
 > = {

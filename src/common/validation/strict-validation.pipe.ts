@@ -40,7 +40,8 @@ export class StrictValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    const dropped = metadata.type === 'custom' ? [] : prototypeKeyErrors(value);
+    // Only for DTOs this pipe validates: a route reading the raw query with its own pipe checks it there.
+    const dropped = this.toValidate(metadata) ? prototypeKeyErrors(value) : [];
     try {
       const result: unknown = await super.transform(value, metadata);
       if (dropped.length > 0) {
