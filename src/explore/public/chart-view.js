@@ -206,6 +206,8 @@ export function clearCharts(container) {
 export function renderCharts(container, result, countryOrder) {
   clearCharts(container);
   const Chart = chartLibrary();
+  // Charts speak in the page's own typeface.
+  Chart.defaults.font.family = getComputedStyle(container).fontFamily;
   const metrics = result.query.metrics;
   const small = metrics.length > 1;
   container.classList.toggle('charts-multiple', small);
