@@ -16,7 +16,7 @@ export class MetricsController {
   @ApiOperation({
     summary: 'Prometheus metrics (text exposition format)',
     description:
-      'Process metrics, request durations by route template, problem responses by type, and rows and load time per dataset. Not rate limited.',
+      'Process metrics, request durations by route template, problem responses by type, rows and load time per dataset, and log lines dropped by level because stdout fell behind. Not rate limited.',
   })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Metrics in the Prometheus text format, version 0.0.4.' })

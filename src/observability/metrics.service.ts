@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { levels } from 'pino';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DatasetLoadObserver } from 'src/data/dataset-load.observer';
 import type { DatasetSummary } from 'src/data/dataset.repository';
@@ -57,8 +58,19 @@ export class MetricsService implements DatasetLoadObserver {
     registers: [this.registry],
   });
 
+  private readonly droppedLogLines = new Counter({
+    name: 'log_lines_dropped_total',
+    help: 'Log lines dropped, by level, because stdout was not read fast enough (LOG_BUFFER_MAX_BYTES)',
+    labelNames: ['level'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    // Every level from zero, so the series exist (and can be alerted on) before the first drop.
+    for (const level of Object.keys(levels.values)) {
+      this.droppedLogLines.inc({ level }, 0);
+    }
   }
 
   render(): Promise<string> {
@@ -71,6 +83,10 @@ export class MetricsService implements DatasetLoadObserver {
 
   countResponseCacheHit(route: string): void {
     this.responseCacheHits.inc({ route });
+  }
+
+  countDroppedLogLine(level: string): void {
+    this.droppedLogLines.inc({ level });
   }
 
   countProblem(type: string, status: number): void {

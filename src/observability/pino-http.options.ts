@@ -1,7 +1,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { LevelWithSilent } from 'pino';
+import {
+  stdSerializers,
+  type LevelWithSilent,
+  type LogFn,
+  type Logger,
+  type SerializedError,
+} from 'pino';
 import type { Options, StdSerializedResults } from 'pino-http';
 import type { LoggingConfig } from 'src/config/logging.config';
+import {
+  HEADER_VALUE_LOG_BYTES,
+  STACK_LOG_BYTES,
+  TEXT_LOG_BYTES,
+  truncateFields,
+  truncateForLog,
+  URL_LOG_BYTES,
+} from 'src/observability/log-truncation';
 import { assignRequestId } from 'src/observability/request-id';
 import { routeTemplateOf } from 'src/observability/route-template';
 
@@ -42,17 +56,29 @@ export function isoTimePerMillisecond(): string {
   return stamp;
 }
 
-/** Longer URLs (only up to MAX_URL_LENGTH reach a handler) are cut in logs to keep lines readable. */
-const MAX_LOGGED_URL_LENGTH = 1024;
-
 function accessMessage(request: IncomingMessage, response: ServerResponse): string {
   return accessMessageOf(request.method, routeTemplateOf(request), response.statusCode);
 }
 
-function truncate(text: string | undefined): string | undefined {
-  return text && text.length > MAX_LOGGED_URL_LENGTH
-    ? `${text.slice(0, MAX_LOGGED_URL_LENGTH)}…`
-    : text;
+const truncateText = (text: unknown): unknown =>
+  typeof text === 'string' ? truncateForLog(text, TEXT_LOG_BYTES) : text;
+
+/** pino `logMethod` hook: cuts the message and any interpolated text before the line is built. */
+function truncateArguments(this: Logger, args: Parameters<LogFn>, method: LogFn): void {
+  for (let i = 0; i < args.length; i++) {
+    (args as unknown[])[i] = truncateText(args[i]);
+  }
+  method.apply(this, args);
+}
+
+/** The standard error serializer, with the message and stack cut: messages may echo input. */
+function serializeError(error: Error): SerializedError {
+  const serialized = stdSerializers.err(error);
+  return {
+    ...serialized,
+    message: truncateForLog(serialized.message, TEXT_LOG_BYTES),
+    stack: truncateForLog(serialized.stack, STACK_LOG_BYTES),
+  };
 }
 
 interface AccessFields {
@@ -65,28 +91,37 @@ interface AccessFields {
  * request id), and the same `req` binding on every line logged while handling it.
  */
 export function pinoHttpOptions(config: LoggingConfig): Options {
+  const pretty = config.format === 'pretty';
   return {
     level: config.level,
-    ...(config.format === 'pretty'
+    ...(pretty
       ? {
           transport: {
             target: 'pino-pretty',
             options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' },
           },
         }
-      : // Level names and ISO times read well in collectors that do not map pino's numbers.
-        { formatters: { level: (label: string) => ({ level: label }) } }),
+      : {}),
+    // Every value a request can inflate is cut, so a line stays a few KB whatever was sent: the
+    // fields of each call, its message, and below, the request and error serializers.
+    hooks: { logMethod: truncateArguments },
+    formatters: {
+      log: truncateFields,
+      // Level names and ISO times read well in collectors that do not map pino's numbers.
+      ...(pretty ? {} : { level: (label: string) => ({ level: label }) }),
+    },
     timestamp: isoTimePerMillisecond,
     base: undefined,
     genReqId: assignRequestId,
     serializers: {
       // Headers stay out of the logs: they may carry credentials and add nothing to the access line.
       req: ({ id, method, url }: StdSerializedResults['req']) => ({
-        id,
+        id: typeof id === 'string' ? truncateForLog(id, HEADER_VALUE_LOG_BYTES) : id,
         method,
-        url: truncate(url),
+        url: truncateForLog(url, URL_LOG_BYTES),
       }),
       res: ({ statusCode }: StdSerializedResults['res']) => ({ statusCode }),
+      err: serializeError,
     },
     customLogLevel: accessLevel,
     customSuccessMessage: accessMessage,
