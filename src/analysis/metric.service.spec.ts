@@ -31,6 +31,7 @@ describe(MetricService.name, () => {
       summary: jest.fn().mockResolvedValue(SUMMARY),
       query: jest.fn(),
       loadedRows: jest.fn(),
+      backends: jest.fn(),
     };
     sut = new MetricService(repository);
   });

@@ -11,6 +11,7 @@ import {
   IsOptional,
   IsString,
   Matches,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { toBooleanFlag } from 'src/common/validation/query-transforms';
@@ -27,6 +28,18 @@ export const DEFAULT_DATASET_NAME = 'sales';
 
 const DATASET_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
+/** Where a dataset's rows live: parsed into memory at start-up, or in a ClickHouse table. */
+export const DATA_BACKENDS = ['memory', 'clickhouse'] as const;
+export type DataBackend = (typeof DATA_BACKENDS)[number];
+
+/**
+ * ClickHouse table and cluster names: they are spliced into SQL (back-quoted), so only this
+ * narrow alphabet is accepted, and only from configuration.
+ */
+export const SQL_IDENTIFIER_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+const SQL_IDENTIFIER_MESSAGE =
+  'must be 1-63 ASCII letters, digits or "_", not starting with a digit';
+
 class DataEnvironment {
   @Transform(({ value }: { value: unknown }) => value ?? 'data/sales.csv')
   @IsString()
@@ -36,6 +49,13 @@ class DataEnvironment {
   @Transform(({ value }) => (value === undefined || value === '' ? false : toBooleanFlag(value)))
   @IsBoolean({ message: 'must be true or false' })
   DATA_LENIENT = false;
+
+  /** Backend of the default dataset; a ClickHouse dataset is filled with `npm run import`. */
+  @Transform(({ value }: { value: unknown }) =>
+    value === undefined || value === '' ? 'memory' : value,
+  )
+  @IsIn(DATA_BACKENDS, { message: `must be one of ${DATA_BACKENDS.join(', ')}` })
+  DATA_BACKEND: DataBackend = 'memory';
 
   @IsOptional()
   @IsString()
@@ -55,9 +75,23 @@ class DatasetEntry {
   })
   name!: string;
 
+  @IsOptional()
+  @IsIn(DATA_BACKENDS, { message: `must be one of ${DATA_BACKENDS.join(', ')}` })
+  backend?: DataBackend;
+
+  /** A ClickHouse dataset's rows come from its table; a file is only needed in memory. */
+  @ValidateIf((entry: DatasetEntry) => entry.backend !== 'clickhouse' || entry.path !== undefined)
   @IsString()
   @IsNotEmpty()
-  path!: string;
+  path?: string;
+
+  @IsOptional()
+  @Matches(SQL_IDENTIFIER_PATTERN, { message: SQL_IDENTIFIER_MESSAGE })
+  table?: string;
+
+  @IsOptional()
+  @Matches(SQL_IDENTIFIER_PATTERN, { message: SQL_IDENTIFIER_MESSAGE })
+  cluster?: string;
 
   @IsOptional()
   @ValidateNested()
@@ -84,13 +118,27 @@ class DatasetsFile {
 /** One dataset the service loads at start-up. Names come only from here, never from a request. */
 export interface DatasetConfig {
   readonly name: string;
-  /** Absolute path, used only to read the file; never shown to clients. */
-  readonly path: string;
+  readonly backend: DataBackend;
+  /**
+   * Absolute path, used only to read the file; never shown to clients. Null for a ClickHouse
+   * dataset declared without a file (its rows come from `npm run import`).
+   */
+  readonly path: string | null;
   /** File name alone, safe to show. */
   readonly source: string;
   readonly format: CsvFormat;
   /** Skip and count defective rows instead of refusing to start. */
   readonly lenient: boolean;
+  /** ClickHouse table holding the rows (matches SQL_IDENTIFIER_PATTERN); unused in memory. */
+  readonly table: string;
+  /** ClickHouse cluster the table is spread over through a Distributed table; null for one server. */
+  readonly cluster: string | null;
+}
+
+/** The default table of a dataset: its name, with "-" (not allowed in table names) as "_". */
+export function defaultTableName(dataset: string): string {
+  const table = dataset.replace(/-/g, '_');
+  return /^[0-9]/.test(table) ? `t_${table}` : table;
 }
 
 export interface DataConfig {
@@ -115,11 +163,12 @@ function readDatasetsFile(file: string): DatasetConfig[] {
   );
   // Paths in the file are relative to the file itself, so a config folder can be moved as a unit.
   return config.datasets.map((entry) => {
-    const path = resolve(dirname(absolute), entry.path);
+    const path = entry.path === undefined ? null : resolve(dirname(absolute), entry.path);
     return {
       name: entry.name,
+      backend: entry.backend ?? 'memory',
       path,
-      source: basename(path),
+      source: path === null ? '' : basename(path),
       format: {
         countryColumn: entry.columns?.country ?? DEFAULT_CSV_FORMAT.countryColumn,
         valueColumn: entry.columns?.value ?? DEFAULT_CSV_FORMAT.valueColumn,
@@ -127,6 +176,8 @@ function readDatasetsFile(file: string): DatasetConfig[] {
         dateFormat: entry.dateFormat ?? DEFAULT_CSV_FORMAT.dateFormat,
       },
       lenient: entry.lenient ?? false,
+      table: entry.table ?? defaultTableName(entry.name),
+      cluster: entry.cluster ?? null,
     };
   });
 }
@@ -137,10 +188,13 @@ export function buildDataConfig(source: Record<string, unknown>): DataConfig {
   const datasets: DatasetConfig[] = [
     {
       name: DEFAULT_DATASET_NAME,
+      backend: env.DATA_BACKEND,
       path: defaultPath,
       source: basename(defaultPath),
       format: DEFAULT_CSV_FORMAT,
       lenient: env.DATA_LENIENT,
+      table: defaultTableName(DEFAULT_DATASET_NAME),
+      cluster: null,
     },
     ...(env.DATASETS_FILE ? readDatasetsFile(env.DATASETS_FILE) : []),
   ];

@@ -6,7 +6,11 @@ import { ColumnarSalesTable } from 'src/data/columnar/columnar-sales-table';
 import { loadSalesCsv } from 'src/data/csv/sales-csv-loader';
 import type { DatasetQuery, DatasetQueryResult } from 'src/data/dataset-query';
 import { DatasetLoadObserver } from 'src/data/dataset-load.observer';
-import { DatasetRepository, type DatasetSummary } from 'src/data/dataset.repository';
+import {
+  DatasetRepository,
+  type BackendStatus,
+  type DatasetSummary,
+} from 'src/data/dataset.repository';
 import { DatasetNotFoundError } from 'src/data/errors/dataset-not-found.error';
 
 interface LoadedDataset {
@@ -35,8 +39,18 @@ export class CsvDatasetRepository extends DatasetRepository implements OnModuleI
 
   async onModuleInit(): Promise<void> {
     for (const dataset of this.config.datasets) {
-      this.datasets.set(dataset.name, await this.load(dataset));
+      if (dataset.backend === 'memory' && dataset.path !== null) {
+        this.datasets.set(dataset.name, await this.load(dataset, dataset.path));
+      }
     }
+  }
+
+  has(dataset: string): boolean {
+    return this.datasets.has(dataset);
+  }
+
+  backends(): Promise<BackendStatus[]> {
+    return Promise.resolve([]);
   }
 
   list(): Promise<DatasetSummary[]> {
@@ -68,12 +82,12 @@ export class CsvDatasetRepository extends DatasetRepository implements OnModuleI
     return dataset;
   }
 
-  private async load(dataset: DatasetConfig): Promise<LoadedDataset> {
+  private async load(dataset: DatasetConfig, path: string): Promise<LoadedDataset> {
     const started = process.hrtime.bigint();
     const seconds = (): number => Number(process.hrtime.bigint() - started) / 1e9;
     let nextProgressPercent = 10;
     this.logger.log(`Loading dataset '${dataset.name}' from ${dataset.source}`);
-    const loaded = await loadSalesCsv(dataset.path, {
+    const loaded = await loadSalesCsv(path, {
       format: dataset.format,
       lenient: dataset.lenient,
       onProgress: ({ rows, bytesRead, totalBytes }) => {

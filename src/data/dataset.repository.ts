@@ -31,6 +31,14 @@ export interface DatasetSummary {
   readonly rejectedExamples: readonly RejectedRowExample[];
 }
 
+/** Health of a store the datasets depend on, such as a database server. */
+export interface BackendStatus {
+  readonly name: string;
+  readonly up: boolean;
+  /** Why it is down, safe to show (no credentials). */
+  readonly reason?: string;
+}
+
 /**
  * The dataset store. The class doubles as the injection token, so an in-memory CSV implementation
  * and a database-backed one are swapped in `DataModule` without string tokens. Queries arrive
@@ -48,4 +56,7 @@ export abstract class DatasetRepository {
 
   /** Total rows across datasets once everything is loaded, for health checks. */
   abstract loadedRows(): number;
+
+  /** External stores behind the datasets and whether they answer; empty when all is in memory. */
+  abstract backends(): Promise<BackendStatus[]>;
 }

@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { dataConfig } from 'src/config/data.config';
-import { DatasetRepository } from 'src/data/dataset.repository';
+import { DomainError } from 'src/common/errors/domain.error';
+import { DatasetRepository, type DatasetSummary } from 'src/data/dataset.repository';
 
 /** Up once every configured dataset is loaded; reports rows in total and per dataset. */
 @Injectable()
@@ -15,7 +16,16 @@ export class DatasetsHealthIndicator {
 
   async check<const Key extends string>(key: Key): Promise<HealthIndicatorResult<Key>> {
     const session = this.indicators.check(key);
-    const loaded = await this.repository.list();
+    let loaded: DatasetSummary[];
+    try {
+      loaded = await this.repository.list();
+    } catch (error) {
+      // A store that does not answer is reported by its own check; this one says what it costs.
+      if (error instanceof DomainError && error.kind === 'unavailable') {
+        return session.down({ message: 'a dataset store is unavailable' });
+      }
+      throw error;
+    }
     const loadedNames = new Set(loaded.map(({ name }) => name));
     const missing = this.config.datasets
       .map(({ name }) => name)

@@ -43,6 +43,7 @@ export class HealthService {
       const result = await this.health.check([
         () => this.acceptingTraffic('lifecycle'),
         () => this.datasets.check('datasets'),
+        () => this.backendsReachable(),
       ]);
       return { ...result, rows: this.repository.loadedRows() };
     } catch (error) {
@@ -52,6 +53,16 @@ export class HealthService {
       }
       throw error;
     }
+  }
+
+  /** One entry per external store (e.g. `clickhouse`), down with the store's own reason. */
+  private async backendsReachable(): Promise<HealthIndicatorResult> {
+    const results: HealthIndicatorResult = {};
+    for (const { name, up, reason } of await this.repository.backends()) {
+      const session = this.indicators.check(name);
+      Object.assign(results, up ? session.up() : session.down(reason ?? 'not answering'));
+    }
+    return results;
   }
 
   private acceptingTraffic<const Key extends string>(key: Key): HealthIndicatorResult<Key> {

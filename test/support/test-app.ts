@@ -3,6 +3,7 @@ import { Test } from '@nestjs/testing';
 import { resolve } from 'node:path';
 import { AppModule } from 'src/app.module';
 import { configureApp } from 'src/app.setup';
+import { clickHouseBackedDefault } from 'test/support/clickhouse';
 
 export const FIXTURES = resolve(__dirname, '..', 'fixtures');
 
@@ -20,7 +21,7 @@ const TEST_DEFAULTS: Record<string, string> = { LOG_LEVEL: 'silent', RATE_LIMIT_
 export async function createTestApp(
   env: Record<string, string | undefined>,
 ): Promise<INestApplication> {
-  const applied = { ...TEST_DEFAULTS, ...env };
+  const applied = { ...TEST_DEFAULTS, ...env, ...(await clickHouseBackedDefault(env)) };
   const saved = Object.fromEntries(Object.keys(applied).map((key) => [key, process.env[key]]));
   const setVariables = (values: Record<string, string | undefined>): void => {
     for (const [key, value] of Object.entries(values)) {

@@ -9,6 +9,8 @@ export interface ParameterError {
  * knowledge; the problem-details filter maps each `kind` to a status and a problem type.
  */
 export abstract class DomainError extends Error {
-  abstract readonly kind: 'invalid-parameter' | 'not-found' | 'no-data';
+  abstract readonly kind: 'invalid-parameter' | 'not-found' | 'no-data' | 'unavailable';
+  /** Seconds a client should wait before retrying; sent as `Retry-After` when set. */
+  readonly retryAfterSeconds: number | null = null;
   readonly errors: readonly ParameterError[] = [];
 }

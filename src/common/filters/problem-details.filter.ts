@@ -33,6 +33,11 @@ export const DOMAIN_PROBLEMS: Record<
     type: PROBLEM_TYPES.noData,
     title: 'No matching data',
   },
+  unavailable: {
+    status: HttpStatus.SERVICE_UNAVAILABLE,
+    type: PROBLEM_TYPES.unavailable,
+    title: 'Data backend unavailable',
+  },
 };
 
 function httpExceptionDetail(exception: HttpException): string {
@@ -72,6 +77,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     // The request id lets a client quote the failure and an operator find its log lines.
     const requestId = requestIdOf(request);
     const body = requestId === undefined ? problem : { ...problem, requestId };
+    if (exception instanceof DomainError && exception.retryAfterSeconds !== null) {
+      response.setHeader('Retry-After', String(exception.retryAfterSeconds));
+    }
     response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
   }
 

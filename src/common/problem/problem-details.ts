@@ -8,6 +8,7 @@ export const PROBLEM_TYPES = {
   invalidParameter: 'urn:sales-metrics:problem:invalid-parameter',
   notFound: 'urn:sales-metrics:problem:not-found',
   noData: 'urn:sales-metrics:problem:no-data',
+  unavailable: 'urn:sales-metrics:problem:backend-unavailable',
   generic: 'about:blank',
 } as const;
 
