@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { dataConfig } from 'src/config/data.config';
 import { httpConfig } from 'src/config/http.config';
 import { responseCacheConfig } from 'src/config/response-cache.config';
 import { EdgeResponder } from 'src/response-cache/edge-responder';
@@ -7,7 +8,11 @@ import { ResponseCache } from 'src/response-cache/response-cache';
 
 /** Replays successful answers of the read-only routes; installed on the server by configureApp. */
 @Module({
-  imports: [ConfigModule.forFeature(responseCacheConfig), ConfigModule.forFeature(httpConfig)],
+  imports: [
+    ConfigModule.forFeature(responseCacheConfig),
+    ConfigModule.forFeature(httpConfig),
+    ConfigModule.forFeature(dataConfig),
+  ],
   providers: [ResponseCache, EdgeResponder],
   exports: [ResponseCache, EdgeResponder],
 })

@@ -1,3 +1,4 @@
+import { buildDataConfig } from 'src/config/data.config';
 import type { IncomingMessage } from 'node:http';
 import type { CachedResponse } from 'src/response-cache/cached-response';
 import { ResponseCache, responseCacheKey } from 'src/response-cache/response-cache';
@@ -55,6 +56,16 @@ describe(ResponseCache.name, () => {
 
   it('should keep nothing when off', () => {
     sut = new ResponseCache({ entries: 0, maxEntryBytes: 100 });
+    sut.set('a', answer());
+    expect(sut.enabled).toBe(false);
+    expect(sut.size).toBe(0);
+  });
+
+  it('should keep nothing when a dataset is served by ClickHouse, whose data changes', () => {
+    sut = new ResponseCache(
+      { entries: 2, maxEntryBytes: 100 },
+      buildDataConfig({ DATA_BACKEND: 'clickhouse' }),
+    );
     sut.set('a', answer());
     expect(sut.enabled).toBe(false);
     expect(sut.size).toBe(0);

@@ -1,5 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
+import { dataConfig, type DataConfig } from 'src/config/data.config';
 import { responseCacheConfig, type ResponseCacheConfig } from 'src/config/response-cache.config';
 import type { CachedResponse } from 'src/response-cache/cached-response';
 
@@ -22,10 +23,19 @@ export class ResponseCache {
   /** A Map iterates in insertion order, so re-inserting on every hit keeps the oldest first. */
   private readonly entries = new Map<string, CachedResponse>();
 
-  constructor(@Inject(responseCacheConfig.KEY) private readonly config: ResponseCacheConfig) {}
+  /** Answers of a ClickHouse dataset change with every import, so nothing is replayed then. */
+  private readonly datasetsMayChange: boolean;
+
+  constructor(
+    @Inject(responseCacheConfig.KEY) private readonly config: ResponseCacheConfig,
+    @Optional() @Inject(dataConfig.KEY) data?: DataConfig,
+  ) {
+    this.datasetsMayChange =
+      data?.datasets.some(({ backend }) => backend === 'clickhouse') ?? false;
+  }
 
   get enabled(): boolean {
-    return this.config.entries > 0;
+    return this.config.entries > 0 && !this.datasetsMayChange;
   }
 
   get maxEntryBytes(): number {

@@ -1,0 +1,154 @@
+import { Logger } from '@nestjs/common';
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { runImportCommand, type CommandOutput } from 'src/cli/import-command';
+import { clickHouseTools, testClickHouseUrl, uniqueDatabase } from 'test/support/clickhouse';
+import { FIXTURES } from 'test/support/test-app';
+
+/*
+ * `npm run import` against the run's ClickHouse server: the loader's defect report, all or
+ * nothing, idempotency by SHA-256, progress lines when not on a terminal.
+ */
+const SALES = join(FIXTURES, 'e2e', 'sales.csv');
+const SALES_ROWS = 10;
+
+class CapturedOutput implements CommandOutput {
+  readonly isTTY = false;
+  out = '';
+  err = '';
+  write(text: string): void {
+    this.out += text;
+  }
+  error(text: string): void {
+    this.err += text;
+  }
+}
+
+describe('npm run import', () => {
+  const folder = mkdtempSync(join(tmpdir(), 'import-command-'));
+  const database = uniqueDatabase('import');
+  let env: Record<string, string>;
+
+  const rowsInTable = async (): Promise<number> => {
+    const { gateway } = clickHouseTools(env);
+    try {
+      const [{ n }] = await gateway.rows<{ n: string }>(
+        `SELECT count() AS n FROM ${database}.sales`,
+      );
+      return Number(n);
+    } finally {
+      await gateway.onModuleDestroy();
+    }
+  };
+
+  beforeAll(() => {
+    Logger.overrideLogger(false);
+    env = {
+      DATA_BACKEND: 'clickhouse',
+      CLICKHOUSE_URL: testClickHouseUrl(),
+      CLICKHOUSE_DATABASE: database,
+    };
+  });
+
+  afterAll(async () => {
+    const { gateway } = clickHouseTools(env);
+    await gateway.command(`DROP DATABASE IF EXISTS ${database}`);
+    await gateway.onModuleDestroy();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('should import a file, with progress lines, then add nothing for the same bytes', async () => {
+    const first = new CapturedOutput();
+    await expect(
+      runImportCommand(['--dataset', 'sales', '--file', SALES], env, first),
+    ).resolves.toBe(0);
+    expect(first.out).toMatch(/inserting: 100% \(10\/10 rows, \d+ rows\/s, ETA 0\.0 s\)/);
+    expect(first.out).toContain(`Imported ${SALES_ROWS} rows into 'sales'`);
+    expect(await rowsInTable()).toBe(SALES_ROWS);
+
+    // Same bytes under another name: still the same file.
+    const copy = join(folder, 'renamed.csv');
+    copyFileSync(SALES, copy);
+    const second = new CapturedOutput();
+    await expect(
+      runImportCommand(['--dataset', 'sales', '--file', copy], env, second),
+    ).resolves.toBe(0);
+    expect(second.out).toMatch(
+      /Already imported: a file with sha256 [0-9a-f]{64} is in 'sales'; nothing added/,
+    );
+    expect(await rowsInTable()).toBe(SALES_ROWS);
+  });
+
+  it('should refuse a defective file with the loader report and add none of its rows', async () => {
+    const defective = join(folder, 'defective.csv');
+    writeFileSync(
+      defective,
+      'country,value,fecha\nAR,10,01/01/2024\nCL,abc,02/01/2024\nUY,5,31/02/2024\n',
+    );
+    const before = await rowsInTable();
+    const output = new CapturedOutput();
+    await expect(
+      runImportCommand(['--dataset', 'sales', '--file', defective], env, output),
+    ).resolves.toBe(1);
+    expect(output.err).toContain('Import refused, nothing added:');
+    expect(output.err).toMatch(/defective\.csv.*line 3.*"value"/s);
+    expect(output.err).toMatch(/line 4.*"fecha"/s);
+    expect(await rowsInTable()).toBe(before);
+  });
+
+  it('should refuse dates ClickHouse cannot store, adding nothing', async () => {
+    const early = join(folder, 'early.csv');
+    writeFileSync(early, 'country,value,fecha\nAR,10,01/01/2024\nAR,11,31/12/1969\n');
+    const before = await rowsInTable();
+    const output = new CapturedOutput();
+    await expect(
+      runImportCommand(['--dataset', 'sales', '--file', early], env, output),
+    ).resolves.toBe(1);
+    expect(output.err).toContain('Data row 2 (blank lines not counted) is dated 1969-12-31');
+    expect(await rowsInTable()).toBe(before);
+  });
+
+  it.each([
+    [['--file', SALES], '--dataset is required'],
+    [['--dataset', 'sales'], '--file is required'],
+    [['--dataset', 'sales', '--file', SALES, '--force'], "Unknown option '--force'"],
+  ])('should explain wrong usage %j', async (argv, message) => {
+    const output = new CapturedOutput();
+    await expect(runImportCommand(argv, env, output)).resolves.toBe(2);
+    expect(output.err).toContain(message);
+    expect(output.err).toContain('Usage: npm run import -- --dataset <name> --file <path.csv>');
+  });
+
+  it('should refuse a dataset that is not in ClickHouse', async () => {
+    const output = new CapturedOutput();
+    const memoryEnv = { ...env, DATA_BACKEND: 'memory' };
+    await expect(
+      runImportCommand(['--dataset', 'sales', '--file', SALES], memoryEnv, output),
+    ).resolves.toBe(1);
+    expect(output.err).toContain("Dataset 'sales' is not a ClickHouse dataset");
+  });
+
+  it('should run as the npm script and say when ClickHouse is down', async () => {
+    const run = promisify(execFile);
+    const failure = await run(
+      'npm',
+      ['run', '--silent', 'import', '--', '--dataset', 'sales', '--file', SALES],
+      {
+        cwd: resolve(__dirname, '..', '..'),
+        env: {
+          ...process.env,
+          ...env,
+          CLICKHOUSE_URL: 'http://127.0.0.1:9',
+          CLICKHOUSE_TIMEOUT_MS: '1000',
+        },
+      },
+    ).catch((error: { code: number; stderr: string }) => error);
+    expect(failure).toMatchObject({ code: 1 });
+    expect((failure as { stderr: string }).stderr).toContain(
+      'Import refused, nothing added: ClickHouse is unavailable: no answer from http://127.0.0.1:9 (ECONNREFUSED)',
+    );
+  });
+});
