@@ -88,7 +88,13 @@ describe('ClickHouse faults', () => {
       await server.stop();
       expectUnavailable(await get(ANALYSIS));
       expectUnavailable(await get('/v1/datasets'));
-      expectUnavailable(await get('/data_analysis?mean=true&include_ar=true'));
+      // The compatible endpoint keeps the original's {"detail"} error body.
+      const legacy = await get('/data_analysis?mean=true&include_ar=true');
+      expect(legacy.status).toBe(503);
+      expect(legacy.headers['retry-after']).toBe('5');
+      expect(legacy.body).toEqual({
+        detail: expect.stringMatching(/^ClickHouse is unavailable: /),
+      });
       const ready = await get('/health/ready').expect(503);
       expect(ready.body.detail).toMatch(/^Not ready: .*clickhouse \(ClickHouse is unavailable/);
 

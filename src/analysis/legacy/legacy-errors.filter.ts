@@ -27,6 +27,9 @@ export class LegacyErrorsFilter implements ExceptionFilter<DomainError> {
       );
       return;
     }
+    if (error.retryAfterSeconds !== null) {
+      httpAdapter.setHeader(response, 'Retry-After', String(error.retryAfterSeconds));
+    }
     httpAdapter.reply(response, { detail: error.message }, DOMAIN_PROBLEMS[error.kind].status);
   }
 }
