@@ -23,7 +23,43 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       eqeqeq: 'error',
       curly: 'error',
-      'no-restricted-imports': ['error', { patterns: ['../../*'] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['../../*'], message: "Import by the 'src/...' path instead." },
+            {
+              group: ['src/engine/*', '**/engine/*'],
+              message: "Import the engine through its entry point, 'src/engine'.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The engine depends on no feature module and on no framework: they depend on it.
+    files: ['src/engine/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['../../*'], message: "Import by the 'src/...' path instead." },
+            {
+              group: ['src/data', '**/data/*', 'src/analysis', '**/analysis/*', '@nestjs/*'],
+              message: 'The engine imports nothing from src/data, src/analysis or Nest.',
+            },
+          ],
+          paths: [
+            {
+              name: 'src/engine',
+              message:
+                'Inside the engine, import modules directly (the entry point is for others).',
+            },
+          ],
+        },
+      ],
     },
   },
   {

@@ -7,12 +7,15 @@
  *     moduleTypes: { 'bench/**\/*.ts': 'cjs' } }); require('tsconfig-paths/register');
  *     require('./bench/engine-micro.ts')" [rows=10000000]
  */
-import { computeMetrics } from 'src/analysis/metrics/metric-math';
-import { parseMetricName, type MetricSpec } from 'src/analysis/metrics/metric-spec';
+import {
+  ColumnarSalesTable,
+  computeMetrics,
+  parseMetricName,
+  type DatasetQuery,
+  type MetricSpec,
+  type SalesColumns,
+} from 'src/engine';
 import { toDayNumber } from 'src/common/calendar/day-number';
-import { ColumnarSalesTable } from 'src/data/columnar/columnar-sales-table';
-import type { DatasetQuery } from 'src/data/dataset-query';
-import type { SalesColumns } from 'src/data/sales-columns';
 
 const rows = Number(process.argv.slice(1).find((arg) => /^\d+$/.test(arg)) ?? 10_000_000);
 

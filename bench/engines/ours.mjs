@@ -3,7 +3,6 @@
  *   node --expose-gc engines/ours.mjs <csv> <expectedRows>
  * Load = CSV file → SalesColumns → ColumnarSalesTable (index build included).
  */
-import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { DIST_DIR } from '../lib/paths.mjs';
@@ -27,25 +26,9 @@ const loadOnly = process.env.BENCH_LOAD_ONLY === '1';
 
 const { loadSalesCsv } = require(join(DIST_DIR, 'data/csv/sales-csv-loader.js'));
 const { DEFAULT_CSV_FORMAT } = require(join(DIST_DIR, 'data/csv/csv-format.js'));
-const { parseMetricName } = require(join(DIST_DIR, 'analysis/metrics/metric-spec.js'));
 const { parseIsoDate } = require(join(DIST_DIR, 'common/calendar/day-number.js'));
-
-/** The table class lives somewhere under data/columnar; find it rather than pin a file name. */
-function findTableClass() {
-  const dir = join(DIST_DIR, 'data/columnar');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.js') && !f.endsWith('.spec.js'));
-  for (const file of ['index.js', ...files.filter((f) => f !== 'index.js')]) {
-    if (!files.includes(file)) {
-      continue;
-    }
-    const exported = require(join(dir, file));
-    if (typeof exported.ColumnarSalesTable?.build === 'function') {
-      return exported.ColumnarSalesTable;
-    }
-  }
-  throw new Error(`no ColumnarSalesTable export under ${dir}`);
-}
-const ColumnarSalesTable = findTableClass();
+// The engine's one entry point.
+const { ColumnarSalesTable, parseMetricName } = require(join(DIST_DIR, 'engine/index.js'));
 
 function toDatasetQuery(query) {
   const { spec } = query;

@@ -1,7 +1,7 @@
 import type { GroupByKey } from 'src/analysis/dto/analysis-query.dto';
 
 /**
- * A syntactically valid analysis request, whichever endpoint it came through. `MetricService`
+ * A syntactically valid analysis request, whichever endpoint it came through. `AnalysisService`
  * checks it against the dataset and normalises it into a `DatasetQuery`.
  */
 export interface AnalysisRequest {

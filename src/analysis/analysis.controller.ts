@@ -5,11 +5,9 @@ import { CsvResultInterceptor } from 'src/analysis/csv-result.interceptor';
 import { AnalysisQueryDto } from 'src/analysis/dto/analysis-query.dto';
 import { AnalysisResponseDto } from 'src/analysis/dto/analysis-response.dto';
 import { DatasetParamDto } from 'src/analysis/dto/dataset-param.dto';
-import { MetricService } from 'src/analysis/metric.service';
-import {
-  REJECTED_ROWS_HEADER,
-  RejectedRowsInterceptor,
-} from 'src/analysis/rejected-rows.interceptor';
+import { AnalysisService } from 'src/analysis/analysis.service';
+import { RejectedRowsInterceptor } from 'src/analysis/rejected-rows.interceptor';
+import { REJECTED_ROWS_HEADER } from 'src/common/http/header-names';
 import {
   ApiProblemResponses,
   ProblemDetailsDto,
@@ -19,7 +17,7 @@ import {
 @ApiExtraModels(ProblemDetailsDto)
 @Controller({ path: 'datasets', version: '1' })
 export class AnalysisController {
-  constructor(private readonly metrics: MetricService) {}
+  constructor(private readonly analysis: AnalysisService) {}
 
   @Get(':dataset/analysis')
   @UseInterceptors(RejectedRowsInterceptor, CsvResultInterceptor)
@@ -114,6 +112,6 @@ export class AnalysisController {
     @Param() { dataset }: DatasetParamDto,
     @Query() query: AnalysisQueryDto,
   ): Promise<AnalysisResult> {
-    return this.metrics.analyse(dataset, query);
+    return this.analysis.analyse(dataset, query);
   }
 }

@@ -6,11 +6,9 @@ import {
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { concatMap, type Observable } from 'rxjs';
+import { REJECTED_ROWS_HEADER } from 'src/common/http/header-names';
 import { DEFAULT_DATASET_NAME } from 'src/config/data.config';
 import { DatasetRepository } from 'src/data/dataset.repository';
-
-/** Rows of the answered dataset that a lenient load skipped; absent when none were. */
-export const REJECTED_ROWS_HEADER = 'X-Rejected-Rows';
 
 /**
  * Marks analysis answers computed over a dataset with skipped rows, whatever the body's shape (the

@@ -2,9 +2,8 @@ import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs
 import type { ConfigType } from '@nestjs/config';
 import { formatIsoDate } from 'src/common/calendar/day-number';
 import { dataConfig, type DatasetConfig } from 'src/config/data.config';
-import { ColumnarSalesTable } from 'src/data/columnar/columnar-sales-table';
+import { ColumnarSalesTable, type DatasetQuery, type DatasetQueryResult } from 'src/engine';
 import { loadSalesCsv } from 'src/data/csv/sales-csv-loader';
-import type { DatasetQuery, DatasetQueryResult } from 'src/data/dataset-query';
 import { DatasetLoadObserver } from 'src/data/dataset-load.observer';
 import {
   DatasetRepository,

@@ -1,4 +1,4 @@
-import type { DatasetQuery, DatasetQueryResult } from 'src/data/dataset-query';
+import type { DatasetQuery, DatasetQueryResult } from 'src/engine';
 
 export interface CountryRows {
   readonly code: string;

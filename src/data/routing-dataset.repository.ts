@@ -3,7 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { dataConfig } from 'src/config/data.config';
 import { ClickHouseDatasetRepository } from 'src/data/clickhouse/clickhouse-dataset.repository';
 import { CsvDatasetRepository } from 'src/data/csv-dataset.repository';
-import type { DatasetQuery, DatasetQueryResult } from 'src/data/dataset-query';
+import type { DatasetQuery, DatasetQueryResult } from 'src/engine';
 import {
   DatasetRepository,
   type BackendStatus,

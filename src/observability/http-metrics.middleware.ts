@@ -1,18 +1,18 @@
 import { Injectable, type NestMiddleware } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MetricsService } from 'src/observability/metrics.service';
+import { PrometheusService } from 'src/observability/prometheus.service';
 import { routeTemplateOf } from 'src/observability/route-template';
 
 /** Times every request; the route is read at the end, once the router has matched it. */
 @Injectable()
 export class HttpMetricsMiddleware implements NestMiddleware {
-  constructor(private readonly metrics: MetricsService) {}
+  constructor(private readonly prometheus: PrometheusService) {}
 
   use(request: IncomingMessage, response: ServerResponse, next: () => void): void {
     const started = process.hrtime.bigint();
     response.once('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      this.metrics.observeRequest(
+      this.prometheus.observeRequest(
         routeTemplateOf(request),
         request.method ?? 'UNKNOWN',
         response.statusCode,

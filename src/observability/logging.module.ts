@@ -4,15 +4,15 @@ import { LoggerModule } from 'nestjs-pino';
 import { ALL_ROUTES } from 'src/common/middleware/all-routes';
 import { loggingConfig, type LoggingConfig } from 'src/config/logging.config';
 import { LogOutput } from 'src/observability/log-output';
-import { MetricsService } from 'src/observability/metrics.service';
+import { PrometheusService } from 'src/observability/prometheus.service';
 import { pinoHttpOptions } from 'src/observability/pino-http.options';
 
 @Module({
   imports: [
     LoggerModule.forRootAsync({
       imports: [ConfigModule.forFeature(loggingConfig)],
-      inject: [loggingConfig.KEY, MetricsService],
-      useFactory: (config: LoggingConfig, metrics: MetricsService) => {
+      inject: [loggingConfig.KEY, PrometheusService],
+      useFactory: (config: LoggingConfig, prometheus: PrometheusService) => {
         const options = pinoHttpOptions(config);
         // JSON lines go through a bounded buffer; pretty output is for a developer's terminal.
         const output =
@@ -20,7 +20,7 @@ import { pinoHttpOptions } from 'src/observability/pino-http.options';
             ? new LogOutput({
                 maxBytes: config.bufferMaxBytes,
                 fd: process.stdout.fd,
-                onDrop: (level) => metrics.countDroppedLogLine(level),
+                onDrop: (level) => prometheus.countDroppedLogLine(level),
               })
             : undefined;
         return {

@@ -2,13 +2,13 @@ import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { prometheusContentType } from 'prom-client';
-import { MetricsService } from 'src/observability/metrics.service';
+import { PrometheusService } from 'src/observability/prometheus.service';
 
 @ApiTags('operations')
 @SkipThrottle()
 @Controller('metrics')
 export class MetricsController {
-  constructor(private readonly metrics: MetricsService) {}
+  constructor(private readonly prometheus: PrometheusService) {}
 
   @Get()
   @Header('Content-Type', prometheusContentType)
@@ -21,6 +21,6 @@ export class MetricsController {
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Metrics in the Prometheus text format, version 0.0.4.' })
   scrape(): Promise<string> {
-    return this.metrics.render();
+    return this.prometheus.render();
   }
 }

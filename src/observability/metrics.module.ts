@@ -3,14 +3,14 @@ import { ALL_ROUTES } from 'src/common/middleware/all-routes';
 import { DatasetLoadObserver } from 'src/data/dataset-load.observer';
 import { HttpMetricsMiddleware } from 'src/observability/http-metrics.middleware';
 import { MetricsController } from 'src/observability/metrics.controller';
-import { MetricsService } from 'src/observability/metrics.service';
+import { PrometheusService } from 'src/observability/prometheus.service';
 
 /** Global so the problem filter and the dataset repository can report without importing it. */
 @Global()
 @Module({
   controllers: [MetricsController],
-  providers: [MetricsService, { provide: DatasetLoadObserver, useExisting: MetricsService }],
-  exports: [MetricsService, DatasetLoadObserver],
+  providers: [PrometheusService, { provide: DatasetLoadObserver, useExisting: PrometheusService }],
+  exports: [PrometheusService, DatasetLoadObserver],
 })
 export class MetricsModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

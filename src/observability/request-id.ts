@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-
-export const REQUEST_ID_HEADER = 'x-request-id';
+import { REQUEST_ID_HEADER } from 'src/common/http/header-names';
 
 const MAX_REQUEST_ID_LENGTH = 128;
 /** Visible ASCII and spaces only: the id is echoed in a response header and written to logs. */

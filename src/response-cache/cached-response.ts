@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { LevelWithSilent } from 'pino';
 import { accessLevelOf, accessMessageOf } from 'src/observability/pino-http.options';
-import { REQUEST_ID_HEADER } from 'src/observability/request-id';
+import { REQUEST_ID_HEADER } from 'src/common/http/header-names';
 
 /** Response headers whose values are made for each request; an answer from the cache gets new ones. */
 export type PerRequestValue = 'requestId' | 'limit' | 'remaining' | 'reset';

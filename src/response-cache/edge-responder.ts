@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { httpConfig, type HttpConfig } from 'src/config/http.config';
 import { DrainState } from 'src/lifecycle/drain-state';
-import { MetricsService } from 'src/observability/metrics.service';
+import { PrometheusService } from 'src/observability/prometheus.service';
 import { requestIdFor } from 'src/observability/request-id';
 import { routeTemplateOf } from 'src/observability/route-template';
 import { captureBody } from 'src/response-cache/body-capture';
@@ -88,7 +88,7 @@ export class EdgeResponder implements OnApplicationBootstrap {
 
   constructor(
     private readonly cache: ResponseCache,
-    private readonly metrics: MetricsService,
+    private readonly prometheus: PrometheusService,
     private readonly drain: DrainState,
     @InjectThrottlerStorage() private readonly throttlerStorage: ThrottlerStorage,
     @Inject(httpConfig.KEY) http: HttpConfig,
@@ -187,7 +187,7 @@ export class EdgeResponder implements OnApplicationBootstrap {
     // As pino-http does: the access line's `req` serializer reads the id from the request.
     request.id = id;
     response.on('finish', () => {
-      this.metrics.observeRequest(
+      this.prometheus.observeRequest(
         cached.route,
         'GET',
         STATUS_OK,
@@ -199,7 +199,7 @@ export class EdgeResponder implements OnApplicationBootstrap {
         cached.logMessage,
       );
     });
-    this.metrics.countResponseCacheHit(cached.route);
+    this.prometheus.countResponseCacheHit(cached.route);
     response.writeHead(STATUS_OK, headersFor(cached, id, rateLimit));
     response.end(cached.body);
   }

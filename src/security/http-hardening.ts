@@ -1,8 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
-import { REJECTED_ROWS_HEADER } from 'src/analysis/rejected-rows.interceptor';
+import { REJECTED_ROWS_HEADER, REQUEST_ID_HEADER } from 'src/common/http/header-names';
 import type { HttpConfig } from 'src/config/http.config';
-import { REQUEST_ID_HEADER } from 'src/observability/request-id';
 import { answerClientErrorsWithProblems } from 'src/security/client-error-problems';
 
 /**

@@ -3,17 +3,22 @@ import fc from 'fast-check';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseMetricName, type MetricSpec } from 'src/analysis/metrics/metric-spec';
+import {
+  ColumnarSalesTable,
+  parseMetricName,
+  type DatasetQuery,
+  type DatasetQueryResult,
+  type MetricSpec,
+  type PeriodUnit,
+} from 'src/engine';
 import { formatIsoDate, fromDayNumber, toDayNumber } from 'src/common/calendar/day-number';
 import { buildClickHouseConfig } from 'src/config/clickhouse.config';
 import type { DataConfig, DatasetConfig } from 'src/config/data.config';
 import { ClickHouseDatasetRepository } from 'src/data/clickhouse/clickhouse-dataset.repository';
 import { ClickHouseImportService } from 'src/data/clickhouse/clickhouse-import.service';
 import { ClickHouseGateway } from 'src/data/clickhouse/clickhouse.gateway';
-import { ColumnarSalesTable } from 'src/data/columnar/columnar-sales-table';
 import { DEFAULT_CSV_FORMAT } from 'src/data/csv/csv-format';
 import { loadSalesCsv } from 'src/data/csv/sales-csv-loader';
-import type { DatasetQuery, DatasetQueryResult, PeriodUnit } from 'src/data/dataset-query';
 import { SHARD_DATABASES, TEST_CLUSTER } from 'test/clickhouse/clickhouse-server';
 import { testClickHouseUrl, uniqueDatabase } from 'test/support/clickhouse';
 

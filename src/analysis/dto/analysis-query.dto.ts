@@ -14,7 +14,7 @@ import {
   type ValidationArguments,
   type ValidatorConstraintInterface,
 } from 'class-validator';
-import { METRIC_NAMES_DESCRIPTION, parseMetricName } from 'src/analysis/metrics/metric-spec';
+import { METRIC_NAMES_DESCRIPTION, parseMetricName } from 'src/engine';
 import { parseIsoDate } from 'src/common/calendar/day-number';
 import { toInteger, toList } from 'src/common/validation/query-transforms';
 

@@ -18,10 +18,8 @@ import {
   LegacyAnalysisService,
   type LegacyAnalysisResponse,
 } from 'src/analysis/legacy/legacy-analysis.service';
-import {
-  REJECTED_ROWS_HEADER,
-  RejectedRowsInterceptor,
-} from 'src/analysis/rejected-rows.interceptor';
+import { RejectedRowsInterceptor } from 'src/analysis/rejected-rows.interceptor';
+import { REJECTED_ROWS_HEADER } from 'src/common/http/header-names';
 import { PythonJsonInterceptor } from 'src/common/serialization/python-json.interceptor';
 
 @ApiTags('compatible')

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { NoMatchingDataError } from 'src/analysis/errors/no-matching-data.error';
 import type { LegacyAnalysisQuery } from 'src/analysis/legacy/legacy-analysis-query.dto';
-import { MetricService } from 'src/analysis/metric.service';
+import { AnalysisService } from 'src/analysis/analysis.service';
 import { InvalidParametersError } from 'src/common/errors/invalid-parameters.error';
 import { DEFAULT_DATASET_NAME } from 'src/config/data.config';
 import { DatasetRepository } from 'src/data/dataset.repository';
@@ -21,12 +21,12 @@ export const LEGACY_DETAILS = {
 
 /**
  * Answers the original service's `GET /data_analysis` on the default dataset, as a thin adapter
- * over `MetricService`: same numbers as the v1 API, the original's shapes and error texts.
+ * over `AnalysisService`: same numbers as the v1 API, the original's shapes and error texts.
  */
 @Injectable()
 export class LegacyAnalysisService {
   constructor(
-    private readonly metrics: MetricService,
+    private readonly analysis: AnalysisService,
     private readonly datasets: DatasetRepository,
   ) {}
 
@@ -56,7 +56,7 @@ export class LegacyAnalysisService {
     }
 
     const countries = [...new Set(query.countries.map(({ code }) => code))].sort();
-    const result = await this.metrics
+    const result = await this.analysis
       .analyse(DEFAULT_DATASET_NAME, {
         metrics: query.metrics,
         countries,

@@ -15,7 +15,7 @@ import {
   PROBLEM_TYPES,
   type ProblemDetails,
 } from 'src/common/problem/problem-details';
-import { MetricsService } from 'src/observability/metrics.service';
+import { PrometheusService } from 'src/observability/prometheus.service';
 import { requestIdOf } from 'src/observability/request-id';
 
 export const DOMAIN_PROBLEMS: Record<
@@ -61,7 +61,7 @@ function httpExceptionDetail(exception: HttpException): string {
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger(ProblemDetailsFilter.name);
 
-  constructor(@Optional() private readonly metrics?: MetricsService) {}
+  constructor(@Optional() private readonly prometheus?: PrometheusService) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -73,7 +73,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       response.end();
       return;
     }
-    this.metrics?.countProblem(problem.type, problem.status);
+    this.prometheus?.countProblem(problem.type, problem.status);
     // The request id lets a client quote the failure and an operator find its log lines.
     const requestId = requestIdOf(request);
     const body = requestId === undefined ? problem : { ...problem, requestId };

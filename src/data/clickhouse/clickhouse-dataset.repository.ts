@@ -1,6 +1,12 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { interpolate, quantileRank } from 'src/analysis/metrics/metric-math';
+import {
+  interpolate,
+  quantileRank,
+  type DatasetQuery,
+  type DatasetQueryResult,
+  type ResultGroup,
+} from 'src/engine';
 import { dataConfig, type DatasetConfig } from 'src/config/data.config';
 import { ClickHouseGateway } from 'src/data/clickhouse/clickhouse.gateway';
 import { migrateClickHouse } from 'src/data/clickhouse/clickhouse-schema';
@@ -12,7 +18,6 @@ import {
   tableRef,
   type AnalysisRow,
 } from 'src/data/clickhouse/sales-sql';
-import type { DatasetQuery, DatasetQueryResult, ResultGroup } from 'src/data/dataset-query';
 import type { DatasetSummary } from 'src/data/dataset.repository';
 import { DatasetNotFoundError } from 'src/data/errors/dataset-not-found.error';
 

@@ -18,7 +18,7 @@ import {
   tableRef,
 } from 'src/data/clickhouse/sales-sql';
 import { loadSalesCsv } from 'src/data/csv/sales-csv-loader';
-import type { SalesColumns } from 'src/data/sales-columns';
+import type { SalesColumns } from 'src/engine';
 
 /** Rows per INSERT: large enough for ClickHouse to write big parts, small enough to show progress. */
 export const IMPORT_BATCH_ROWS = 200_000;

@@ -1,4 +1,4 @@
-import { parseMetricName, type MetricSpec } from 'src/analysis/metrics/metric-spec';
+import { parseMetricName, type DatasetQuery, type MetricSpec } from 'src/engine';
 import { toDayNumber } from 'src/common/calendar/day-number';
 import {
   analysisSql,
@@ -8,7 +8,6 @@ import {
   stringLiteral,
   tableRef,
 } from 'src/data/clickhouse/sales-sql';
-import type { DatasetQuery } from 'src/data/dataset-query';
 
 function query(overrides: Partial<DatasetQuery>): DatasetQuery {
   return {

@@ -1,7 +1,7 @@
 import type { ClickHouseSettings } from '@clickhouse/client';
 import { formatIsoDate } from 'src/common/calendar/day-number';
 import { SQL_IDENTIFIER_PATTERN } from 'src/config/data.config';
-import type { DatasetQuery, PeriodUnit } from 'src/data/dataset-query';
+import type { DatasetQuery, PeriodUnit } from 'src/engine';
 
 /**
  * Day numbers of the dates every ClickHouse release stores in a `Date` column (1970-01-01 to

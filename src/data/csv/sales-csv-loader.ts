@@ -9,7 +9,7 @@ import {
   MAX_REPORTED_DEFECTS,
   quoteForMessage,
 } from 'src/data/csv/csv-load.error';
-import { SalesColumns } from 'src/data/sales-columns';
+import type { SalesColumns } from 'src/engine';
 import { HashingChunkReader } from 'src/data/workers/hashing-chunk-reader';
 
 /*

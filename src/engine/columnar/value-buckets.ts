@@ -1,5 +1,5 @@
-import type { ColumnarLayout } from 'src/data/columnar/columnar-layout';
-import type { MonthExtents } from 'src/data/columnar/month-extents';
+import type { ColumnarLayout } from 'src/engine/columnar/columnar-layout';
+import type { MonthExtents } from 'src/engine/columnar/month-extents';
 import {
   binCountFor,
   binScale,
@@ -7,7 +7,7 @@ import {
   selectKthAndNext,
   selectPairInBins,
   zeroedBins,
-} from 'src/data/columnar/run-selection';
+} from 'src/engine/columnar/run-selection';
 
 /**
  * Counters of each country's values by value bucket, cumulative over its months, so that a

@@ -1,4 +1,4 @@
-import type { MetricSpec } from 'src/analysis/metrics/metric-spec';
+import type { MetricSpec } from 'src/engine/metrics/metric-names';
 
 export type PeriodUnit = 'year' | 'quarter' | 'month';
 

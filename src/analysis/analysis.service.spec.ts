@@ -1,7 +1,7 @@
 import { NoMatchingDataError } from 'src/analysis/errors/no-matching-data.error';
-import { formatPeriod, MetricService } from 'src/analysis/metric.service';
+import { formatPeriod, AnalysisService } from 'src/analysis/analysis.service';
 import { InvalidParametersError } from 'src/common/errors/invalid-parameters.error';
-import type { DatasetQueryResult } from 'src/data/dataset-query';
+import type { DatasetQueryResult } from 'src/engine';
 import { DatasetRepository, type DatasetSummary } from 'src/data/dataset.repository';
 
 const SUMMARY: DatasetSummary = {
@@ -21,8 +21,8 @@ const SUMMARY: DatasetSummary = {
   rejectedExamples: [],
 };
 
-describe(MetricService.name, () => {
-  let sut: MetricService;
+describe(AnalysisService.name, () => {
+  let sut: AnalysisService;
   let repository: jest.Mocked<DatasetRepository>;
 
   beforeEach(() => {
@@ -33,7 +33,7 @@ describe(MetricService.name, () => {
       loadedRows: jest.fn(),
       backends: jest.fn(),
     };
-    sut = new MetricService(repository);
+    sut = new AnalysisService(repository);
   });
 
   it('should normalise the request once and push it down to the repository', async () => {

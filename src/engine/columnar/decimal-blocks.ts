@@ -1,5 +1,5 @@
-import { combineStats, EMPTY_STATS, statsOf } from 'src/analysis/metrics/metric-math';
-import { sortTaggedKeys, TaggedKeyScratch } from 'src/data/columnar/radix-sort';
+import { combineStats, EMPTY_STATS, statsOf } from 'src/engine/metrics/metric-math';
+import { sortTaggedKeys, TaggedKeyScratch } from 'src/engine/columnar/radix-sort';
 
 /**
  * The last step of the index build for decimal values, block by block: sort a (country, month)

@@ -1,4 +1,4 @@
-import type { ColumnarLayout } from 'src/data/columnar/columnar-layout';
+import type { ColumnarLayout } from 'src/engine/columnar/columnar-layout';
 
 /**
  * Each month run's bounds at the month level and its extremes, in arrays indexed by month

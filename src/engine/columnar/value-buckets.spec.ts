@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { toDayNumber } from 'src/common/calendar/day-number';
-import { buildColumnarLayout } from 'src/data/columnar/columnar-layout';
-import { monthExtentsOf } from 'src/data/columnar/month-extents';
-import { ValueBuckets } from 'src/data/columnar/value-buckets';
-import type { SalesColumns } from 'src/data/sales-columns';
+import { buildColumnarLayout } from 'src/engine/columnar/columnar-layout';
+import { monthExtentsOf } from 'src/engine/columnar/month-extents';
+import { ValueBuckets } from 'src/engine/columnar/value-buckets';
+import type { SalesColumns } from 'src/engine/sales-columns';
 
 interface Row {
   readonly country: number;

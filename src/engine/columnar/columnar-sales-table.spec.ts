@@ -1,14 +1,14 @@
 import fc from 'fast-check';
-import { parseMetricName, type MetricSpec } from 'src/analysis/metrics/metric-spec';
+import { parseMetricName, type MetricSpec } from 'src/engine/metrics/metric-names';
 import { toDayNumber } from 'src/common/calendar/day-number';
-import { ColumnarSalesTable } from 'src/data/columnar/columnar-sales-table';
+import { ColumnarSalesTable } from 'src/engine/columnar/columnar-sales-table';
 import type {
   DatasetQuery,
   DatasetQueryResult,
   PeriodUnit,
   ResultGroup,
-} from 'src/data/dataset-query';
-import type { SalesColumns } from 'src/data/sales-columns';
+} from 'src/engine/dataset-query';
+import type { SalesColumns } from 'src/engine/sales-columns';
 
 interface Row {
   readonly country: string;

@@ -6,7 +6,7 @@ import {
   selectKthAndNext,
   selectPairInPlace,
   upperBound,
-} from 'src/data/columnar/run-selection';
+} from 'src/engine/columnar/run-selection';
 
 /** Lays sorted runs out in one buffer with filler between them, as the engine's runs are. */
 function layOut(runs: readonly (readonly number[])[]): {

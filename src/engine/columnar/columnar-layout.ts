@@ -6,10 +6,10 @@ import {
   type DecimalBlockJob,
   JOB_CONTROL_WORDS,
   totalMonth,
-} from 'src/data/columnar/decimal-blocks';
-import { RadixScratch, sortWithPayload, wordsOf } from 'src/data/columnar/radix-sort';
-import type { SalesColumns } from 'src/data/sales-columns';
-import { LayoutHelper } from 'src/data/workers/layout-helper';
+} from 'src/engine/columnar/decimal-blocks';
+import { RadixScratch, sortWithPayload, wordsOf } from 'src/engine/columnar/radix-sort';
+import type { SalesColumns } from 'src/engine/sales-columns';
+import { IndexBuildHelper } from 'src/engine/workers/index-build-helper';
 
 /**
  * The indexed form of a sales file. Rows are grouped by country (in code order), then by day, and
@@ -82,7 +82,7 @@ export function buildColumnarLayout(
   const rankOfEntry = Uint16Array.from(columns.countries, (code) => rankByCode.get(code) ?? 0);
   // Started first so that it is up by the time there is work to share.
   const threads = strategy.threads ?? (n >= HELPER_MIN_ROWS ? 'both' : 'main');
-  let helper = threads === 'main' ? null : LayoutHelper.start();
+  let helper = threads === 'main' ? null : IndexBuildHelper.start();
   try {
     const scan = scanColumns(columns);
     const { minDay, maxDay } = scan;

@@ -4,22 +4,22 @@ import {
   quantileRank,
   simpleMetric,
   type RunningStats,
-} from 'src/analysis/metrics/metric-math';
-import type { MetricSpec } from 'src/analysis/metrics/metric-spec';
+} from 'src/engine/metrics/metric-math';
+import type { MetricSpec } from 'src/engine/metrics/metric-names';
 import { daysInMonth, fromDayNumber, toDayNumber } from 'src/common/calendar/day-number';
-import { buildColumnarLayout, type ColumnarLayout } from 'src/data/columnar/columnar-layout';
-import { GroupedRuns, MIXED } from 'src/data/columnar/grouped-runs';
-import { monthExtentsOf, type MonthExtents } from 'src/data/columnar/month-extents';
-import { warmUpQueries } from 'src/data/columnar/query-warm-up';
-import { selectKthAndNext } from 'src/data/columnar/run-selection';
-import { ValueBuckets, type BucketTuning } from 'src/data/columnar/value-buckets';
+import { buildColumnarLayout, type ColumnarLayout } from 'src/engine/columnar/columnar-layout';
+import { GroupedRuns, SEVERAL_COUNTRIES } from 'src/engine/columnar/grouped-runs';
+import { monthExtentsOf, type MonthExtents } from 'src/engine/columnar/month-extents';
+import { warmUpQueries } from 'src/engine/columnar/query-warm-up';
+import { selectKthAndNext } from 'src/engine/columnar/run-selection';
+import { ValueBuckets, type BucketTuning } from 'src/engine/columnar/value-buckets';
 import type {
   DatasetQuery,
   DatasetQueryResult,
   PeriodUnit,
   ResultGroup,
-} from 'src/data/dataset-query';
-import type { SalesColumns } from 'src/data/sales-columns';
+} from 'src/engine/dataset-query';
+import type { SalesColumns } from 'src/engine/sales-columns';
 
 /**
  * An in-memory sales table indexed for metric queries: every answer combines precomputed
@@ -301,7 +301,7 @@ export class ColumnarSalesTable {
     }
     const source = runs.source[g];
     const pair = this.pair;
-    if (source !== MIXED && this.buckets.width[source] > 0) {
+    if (source !== SEVERAL_COUNTRIES && this.buckets.width[source] > 0) {
       const spans = this.spansFor(g);
       this.buckets.selectKthAndNext(
         source,

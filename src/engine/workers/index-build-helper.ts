@@ -4,10 +4,10 @@ import {
   awaitDecimalBlocks,
   claimDecimalBlocks,
   type DecimalBlockJob,
-} from 'src/data/columnar/decimal-blocks';
+} from 'src/engine/columnar/decimal-blocks';
 
 /** The worker's entry point: compiled JavaScript in dist/, TypeScript when run from source. */
-const WORKER_FILE = join(__dirname, `layout-worker${extname(__filename)}`);
+const WORKER_FILE = join(__dirname, `index-build-helper.worker${extname(__filename)}`);
 /** From source (tests), the worker compiles its modules as ts-jest does for the main thread. */
 const FROM_SOURCE = extname(__filename) === '.ts';
 const SOURCE_BOOTSTRAP = `
@@ -22,7 +22,7 @@ require(require('node:worker_threads').workerData.file);
  */
 const STALL_MS = 30_000;
 
-export type LayoutHelperMessage =
+export type IndexBuildHelperMessage =
   | { readonly kind: 'touch'; readonly buffers: readonly SharedArrayBuffer[] }
   | { readonly kind: 'blocks'; readonly job: DecimalBlockJob };
 
@@ -48,7 +48,7 @@ export function touchPages(buffers: readonly SharedArrayBuffer[]): void {
  * synchronous, so the caller blocks (Atomics.wait) only for blocks the helper has already claimed;
  * a helper that starts late, or never, just leaves more blocks to the caller.
  */
-export class LayoutHelper {
+export class IndexBuildHelper {
   private constructor(private readonly worker: Worker) {
     // It must never keep the process alive, and a failure to start only means no help.
     worker.unref();
@@ -56,9 +56,9 @@ export class LayoutHelper {
   }
 
   /** A new helper, or null where no thread can be started (the caller then works alone). */
-  static start(): LayoutHelper | null {
+  static start(): IndexBuildHelper | null {
     try {
-      return new LayoutHelper(
+      return new IndexBuildHelper(
         FROM_SOURCE
           ? new Worker(SOURCE_BOOTSTRAP, { eval: true, workerData: { file: WORKER_FILE } })
           : new Worker(WORKER_FILE),
@@ -90,7 +90,7 @@ export class LayoutHelper {
     this.post({ kind: 'touch', buffers });
   }
 
-  private post(message: LayoutHelperMessage): void {
+  private post(message: IndexBuildHelperMessage): void {
     this.worker.postMessage(message);
   }
 

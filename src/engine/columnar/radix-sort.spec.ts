@@ -5,7 +5,7 @@ import {
   sortWithPayload,
   TaggedKeyScratch,
   wordsOf,
-} from 'src/data/columnar/radix-sort';
+} from 'src/engine/columnar/radix-sort';
 
 /** Numeric order with −0 before +0, as the typed-array sort has it. */
 function compareDoubles(a: number, b: number): number {

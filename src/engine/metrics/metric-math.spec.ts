@@ -9,8 +9,8 @@ import {
   sampleStddev,
   sampleVariance,
   statsOf,
-} from 'src/analysis/metrics/metric-math';
-import { parseMetricName, type MetricSpec } from 'src/analysis/metrics/metric-spec';
+} from 'src/engine/metrics/metric-math';
+import { parseMetricName, type MetricSpec } from 'src/engine/metrics/metric-names';
 
 function specs(...names: string[]): MetricSpec[] {
   return names.map((name) => {

@@ -4,8 +4,8 @@ import {
   buildColumnarLayout,
   type ColumnarLayout,
   type LayoutStrategy,
-} from 'src/data/columnar/columnar-layout';
-import type { SalesColumns } from 'src/data/sales-columns';
+} from 'src/engine/columnar/columnar-layout';
+import type { SalesColumns } from 'src/engine/sales-columns';
 
 interface Row {
   readonly country: string;

@@ -12,7 +12,7 @@ const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.
  * prom-client's global one, so several applications in one process (e2e tests) never collide.
  */
 @Injectable()
-export class MetricsService implements DatasetLoadObserver {
+export class PrometheusService implements DatasetLoadObserver {
   private readonly registry = new Registry();
 
   private readonly requestDuration = new Histogram({

@@ -1,4 +1,4 @@
-import type { MetricSpec, SimpleMetricKind } from 'src/analysis/metrics/metric-spec';
+import type { MetricSpec, SimpleMetricKind } from 'src/engine/metrics/metric-names';
 
 /**
  * Where the q-quantile falls among n sorted values under linear interpolation between closest

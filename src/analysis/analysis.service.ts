@@ -6,11 +6,16 @@ import type {
   NormalisedQueryEcho,
 } from 'src/analysis/analysis-request';
 import { NoMatchingDataError } from 'src/analysis/errors/no-matching-data.error';
-import { parseMetricName, type MetricSpec } from 'src/analysis/metrics/metric-spec';
+import {
+  parseMetricName,
+  type DatasetQuery,
+  type MetricSpec,
+  type PeriodUnit,
+  type ResultGroup,
+} from 'src/engine';
 import { parseIsoDate } from 'src/common/calendar/day-number';
 import type { ParameterError } from 'src/common/errors/domain.error';
 import { InvalidParametersError } from 'src/common/errors/invalid-parameters.error';
-import type { DatasetQuery, PeriodUnit, ResultGroup } from 'src/data/dataset-query';
 import { DatasetRepository, type DatasetSummary } from 'src/data/dataset.repository';
 
 const PERIOD_UNITS: readonly PeriodUnit[] = ['year', 'quarter', 'month'];
@@ -36,7 +41,7 @@ function unique<T>(items: readonly T[]): T[] {
  * `DatasetQuery`, lets the repository compute it and shapes the groups into result rows.
  */
 @Injectable()
-export class MetricService {
+export class AnalysisService {
   constructor(private readonly datasets: DatasetRepository) {}
 
   async analyse(dataset: string, request: AnalysisRequest): Promise<AnalysisResult> {

@@ -9,7 +9,7 @@
  */
 export class GroupedRuns {
   groupCount = 0;
-  /** The one country whose rows a group holds, or MIXED when it spans several. */
+  /** The one country whose rows a group holds, or SEVERAL_COUNTRIES when it spans several. */
   source = new Int32Array(16);
   /** Country rank named in the answer, or -1 without a country split. */
   country = new Int32Array(16);
@@ -149,7 +149,7 @@ export class GroupedRuns {
     this.max[g] = max > this.max[g] ? max : this.max[g];
     this.sum[g] += sum;
     if (this.source[g] !== source) {
-      this.source[g] = MIXED;
+      this.source[g] = SEVERAL_COUNTRIES;
     }
   }
 
@@ -168,7 +168,7 @@ export class GroupedRuns {
   }
 }
 
-export const MIXED = -1;
+export const SEVERAL_COUNTRIES = -1;
 
 function grow<T extends Int32Array | Float64Array>(from: T): T {
   const to = new (from.constructor as new (length: number) => T)(from.length * 2);

@@ -1,6 +1,6 @@
-import { parseMetricName, type MetricSpec } from 'src/analysis/metrics/metric-spec';
+import { parseMetricName, type MetricSpec } from 'src/engine/metrics/metric-names';
 import { daysInMonth, toDayNumber } from 'src/common/calendar/day-number';
-import type { DatasetQuery } from 'src/data/dataset-query';
+import type { DatasetQuery } from 'src/engine/dataset-query';
 
 /**
  * Small queries that between them take every branch of the query path: whole and cut months,

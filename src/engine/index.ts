@@ -1,0 +1,36 @@
+/**
+ * The metric engine: an indexed, in-memory sales table and the maths of its metrics. This file is
+ * its only entry point; the rest of the application (loading in `src/data`, the HTTP-facing
+ * analysis in `src/analysis`) imports the engine from here, and the engine imports neither of
+ * them, nor Nest (ESLint enforces both directions).
+ *
+ * Use:
+ * 1. `ColumnarSalesTable.build(columns)` indexes a loaded file's parallel typed columns
+ *    (`SalesColumns`). It sorts, groups and totals them once and, for the first table in a
+ *    process, runs warm-up queries so that real ones start on compiled code.
+ * 2. `table.query(query)` answers one normalised `DatasetQuery` (validated country codes, years,
+ *    day bounds, split, `MetricSpec`s from `parseMetricName`) with a fresh `DatasetQueryResult`.
+ *
+ * Other backends (ClickHouse) answer the same `DatasetQuery` and share the quantile rule
+ * (`quantileRank`, `interpolate`), so every backend interpolates alike.
+ *
+ * Concurrency contract: a query reuses scratch buffers instead of allocating. Some belong to the
+ * table, others (the quantile selection's) are shared by every table on the thread. They are safe
+ * only because `query()` is synchronous: it never awaits, so no other query can start before it
+ * returns. Keep it synchronous; a query path that yields (or a table shared between threads)
+ * would need its own scratch per query. The returned result shares nothing with that scratch.
+ */
+export { ColumnarSalesTable } from 'src/engine/columnar/columnar-sales-table';
+export type {
+  DatasetQuery,
+  DatasetQueryResult,
+  PeriodUnit,
+  ResultGroup,
+} from 'src/engine/dataset-query';
+export { computeMetrics, interpolate, quantileRank } from 'src/engine/metrics/metric-math';
+export {
+  METRIC_NAMES_DESCRIPTION,
+  parseMetricName,
+  type MetricSpec,
+} from 'src/engine/metrics/metric-names';
+export type { SalesColumns } from 'src/engine/sales-columns';
