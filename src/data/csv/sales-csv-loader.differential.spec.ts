@@ -4,7 +4,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { fromDayNumber, isValidDate, toDayNumber } from 'src/common/calendar/day-number';
 import { CsvFormat, DateFormat, DEFAULT_CSV_FORMAT } from 'src/data/csv/csv-format';
 import { CsvLoadError } from 'src/data/csv/csv-load.error';
 import { loadSalesCsv } from 'src/data/csv/sales-csv-loader';
@@ -43,11 +42,26 @@ function referenceRow(fields: string[], index: number[], format: CsvFormat): Row
   if (date === undefined) {
     return null;
   }
-  const [y, m, d] = [Number(date.y), Number(date.m), Number(date.d)];
-  if (!isValidDate(y, m, d)) {
-    return null;
-  }
-  return [country.toUpperCase(), toDayNumber(y, m, d), value];
+  const day = utcDayNumber(Number(date.y), Number(date.m), Number(date.d));
+  return day === null ? null : [country.toUpperCase(), day, value];
+}
+
+const MS_PER_DAY = 86_400_000;
+
+/**
+ * Days since 1970-01-01 by the platform's own calendar (Date.UTC), independent of the loader's
+ * day-number helpers; null when the date does not exist (Date rolls 31/02 over into March).
+ */
+function utcDayNumber(year: number, month: number, day: number): number | null {
+  // setUTCFullYear, unlike Date.UTC, takes years 0-99 literally.
+  const date = new Date(Date.UTC(2000, 0, 1));
+  date.setUTCFullYear(year, month - 1, day);
+  const exists =
+    month >= 1 &&
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day;
+  return exists ? date.getTime() / MS_PER_DAY : null;
 }
 
 function reference(bytes: Buffer, format: CsvFormat): Reference {
@@ -292,7 +306,10 @@ const badValue = fc.oneof(
 const goodCountry = fc.constantFrom('AR', 'BR', 'CL', 'UY', 'ar', 'bR', 'Mx', 'ES');
 const badCountry = fc.constantFrom('', 'ARG', 'A', 'A1', ' AR', 'Ñu', 'A"', 'A,');
 
-const dayNumber = fc.integer({ min: toDayNumber(1900, 1, 1), max: toDayNumber(2100, 12, 31) });
+const dayNumber = fc.integer({
+  min: Date.UTC(1900, 0, 1) / MS_PER_DAY,
+  max: Date.UTC(2100, 11, 31) / MS_PER_DAY,
+});
 const badDate = fc.constantFrom(
   '31/02/2024',
   '29/02/2023',
@@ -306,8 +323,9 @@ const badDate = fc.constantFrom(
 );
 
 function formatDate(day: number, layout: DateFormat): string {
-  const { year, month, day: d } = fromDayNumber(day);
-  const [y, m, dd] = [String(year).padStart(4, '0'), pad2(month), pad2(d)];
+  const date = new Date(day * MS_PER_DAY);
+  const y = String(date.getUTCFullYear()).padStart(4, '0');
+  const [m, dd] = [pad2(date.getUTCMonth() + 1), pad2(date.getUTCDate())];
   return layout === 'DD/MM/YYYY'
     ? `${dd}/${m}/${y}`
     : layout === 'MM/DD/YYYY'
