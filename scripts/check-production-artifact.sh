@@ -111,6 +111,34 @@ check_json '/data_analysis?mean=true&include_ar=true' \
   fail "the compatible query did not return AR.mean"
 log "/health and /data_analysis answer"
 
+# The explore page and every asset it links, Chart.js included: they come from dist/ and the
+# production node_modules, so a missing copy or dependency shows here.
+node -e '
+  const port = process.argv[1];
+  const get = (path) => fetch(`http://127.0.0.1:${port}${path}`);
+  (async () => {
+    const page = await get("/explore");
+    const html = await page.text();
+    if (page.status !== 200 || !page.headers.get("content-type").startsWith("text/html")) {
+      throw new Error(`/explore answered ${page.status} ${page.headers.get("content-type")}`);
+    }
+    const assets = [...html.matchAll(/(?:src|href)="(\/explore\/assets\/[^"]+)"/g)].map((m) => m[1]);
+    if (!assets.some((path) => path.endsWith("/chart.umd.min.js"))) {
+      throw new Error("/explore links no Chart.js");
+    }
+    for (const path of assets) {
+      const asset = await get(path);
+      if (asset.status !== 200 || (await asset.arrayBuffer()).byteLength === 0) {
+        throw new Error(`${path} answered ${asset.status}`);
+      }
+    }
+  })().catch((error) => {
+    console.error(error.message);
+    process.exit(1);
+  });
+' "$PORT" || fail "the explore page or one of its assets is missing"
+log "/explore and its assets answer"
+
 kill -TERM "$SERVER_PID"
 ( sleep "$EXIT_TIMEOUT_S"; kill -KILL "$SERVER_PID" 2>/dev/null ) &
 WATCHDOG_PID=$!

@@ -10,6 +10,17 @@ import { createTestApp } from 'test/support/test-app';
 
 /** The bundled sample dataset (5,000 rows, 7 countries, 2023–2025), as in the README. */
 const SAMPLE = join(__dirname, '..', 'data', 'sales.csv');
+/** The colour-blind-safe palette, in the order the page uses it. */
+const OKABE_ITO = [
+  '#0072B2',
+  '#E69F00',
+  '#009E73',
+  '#CC79A7',
+  '#56B4E9',
+  '#D55E00',
+  '#000000',
+  '#F0E442',
+];
 const DEFAULT_QUERY = '/v1/datasets/sales/analysis?metrics=sum&groupBy=country,quarter';
 
 type Row = Record<string, string | number | null>;
@@ -33,7 +44,7 @@ interface ChartData {
   metric: string;
   type: string;
   labels: string[];
-  datasets: Array<{ label: string; data: Array<number | null> }>;
+  datasets: Array<{ label: string; data: Array<number | null>; color: unknown }>;
   paintedPixels: number;
 }
 
@@ -138,7 +149,11 @@ describe('explore page (Chromium)', () => {
               config: { type: string };
               data: {
                 labels: string[];
-                datasets: Array<{ label: string; data: Array<number | null> }>;
+                datasets: Array<{
+                  label: string;
+                  data: Array<number | null>;
+                  borderColor: unknown;
+                }>;
               };
             };
           };
@@ -158,7 +173,11 @@ describe('explore page (Chromium)', () => {
           metric: canvas.dataset.metric ?? '',
           type: chart.config.type,
           labels: [...chart.data.labels],
-          datasets: chart.data.datasets.map(({ label, data }) => ({ label, data: [...data] })),
+          datasets: chart.data.datasets.map(({ label, data, borderColor }) => ({
+            label,
+            data: [...data],
+            color: borderColor,
+          })),
           paintedPixels: painted,
         };
       });
@@ -214,6 +233,8 @@ describe('explore page (Chromium)', () => {
         'PE',
         'UY',
       ]);
+      // Okabe–Ito, in the dataset's country order.
+      expect(chart.datasets.map(({ color }) => color)).toEqual(OKABE_ITO.slice(0, 7));
       expect(chart.labels).toHaveLength(12);
       expect(chart.paintedPixels).toBeGreaterThan(10_000);
       await expect(page.textContent('#fact-rows')).resolves.toBe('5,000');
@@ -356,6 +377,8 @@ describe('explore page (Chromium)', () => {
       ['p90', 'bar', ['2023', '2025']],
     ]);
     expect(charts[0].datasets.map(({ label }) => label)).toEqual(['AR', 'UY']);
+    // A country keeps its colour when others are filtered out: UY is the dataset's seventh.
+    expect(charts[0].datasets.map(({ color }) => color)).toEqual([OKABE_ITO[0], OKABE_ITO[6]]);
 
     await page.getByRole('checkbox', { name: 'UY', exact: true }).uncheck();
     await settled(page, query.replace('AR,UY', 'AR'));

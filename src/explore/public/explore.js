@@ -91,6 +91,8 @@ let summary = null;
 /** @type {AbortController | null} */
 let inFlight = null;
 let firstChartShown = false;
+/** The facts of the current dataset, being fetched or shown; charts wait for its country order. */
+let datasetLoaded = Promise.resolve();
 
 // ---------------------------------------------------------------------------------------------
 // Talking to the API
@@ -360,6 +362,8 @@ async function runQuery() {
   try {
     /** @type {Awaited<ReturnType<typeof getJson<AnalysisResult>>>} */
     const answer = await getJson(analysisPath(state), controller.signal);
+    // Fetched side by side; the facts fix each country's colour before anything is drawn.
+    await datasetLoaded.catch(() => undefined);
     if (controller.signal.aborted) {
       return;
     }
@@ -394,14 +398,17 @@ async function runQuery() {
 }
 
 /** Loads the facts of the state's dataset and rebuilds the country and year choices. */
-async function loadDataset() {
-  /** @type {Awaited<ReturnType<typeof getJson<DatasetSummary>>>} */
-  const answer = await getJson(`/v1/datasets/${encodeURIComponent(state.dataset)}`);
-  if (answer.ok) {
-    showDataset(answer.body);
-  } else {
-    writeForm(state);
-  }
+function loadDataset() {
+  datasetLoaded = (async () => {
+    /** @type {Awaited<ReturnType<typeof getJson<DatasetSummary>>>} */
+    const answer = await getJson(`/v1/datasets/${encodeURIComponent(state.dataset)}`);
+    if (answer.ok) {
+      showDataset(answer.body);
+    } else {
+      writeForm(state);
+    }
+  })();
+  return datasetLoaded;
 }
 
 /** Applies a new state from the controls or the history, then queries. */
