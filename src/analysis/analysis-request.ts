@@ -1,4 +1,4 @@
-import type { GroupByKey } from 'src/analysis/dto/analysis-query.dto';
+import type { CompareMode, GroupByKey } from 'src/analysis/dto/analysis-query.dto';
 
 /**
  * A syntactically valid analysis request, whichever endpoint it came through. `AnalysisService`
@@ -12,6 +12,17 @@ export interface AnalysisRequest {
   readonly from?: string;
   readonly to?: string;
   readonly groupBy: readonly GroupByKey[];
+  readonly compare?: CompareMode;
+  /** Periods per rolling window. */
+  readonly window?: number;
+  readonly cumulative?: boolean;
+  readonly share?: boolean;
+  /** Countries kept by `top`; the rest fold into OTHER. */
+  readonly top?: number;
+  /** A requested metric; defaults to the first. */
+  readonly rankBy?: string;
+  /** First month of the fiscal year, 1–12. */
+  readonly fiscalYearStart?: number;
 }
 
 /** One result row: its group keys, then one entry per requested metric. */
@@ -25,6 +36,14 @@ export interface NormalisedQueryEcho {
   readonly from: string | null;
   readonly to: string | null;
   readonly groupBy: readonly GroupByKey[];
+  /** The parameters below are echoed only when the request uses them. */
+  readonly compare?: CompareMode;
+  readonly window?: number;
+  readonly cumulative?: true;
+  readonly share?: true;
+  readonly top?: number;
+  readonly rankBy?: string | null;
+  readonly fiscalYearStart?: number;
 }
 
 export interface AnalysisResult {

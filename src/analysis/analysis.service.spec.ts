@@ -1,5 +1,5 @@
 import { NoMatchingDataError } from 'src/analysis/errors/no-matching-data.error';
-import { formatPeriod, AnalysisService } from 'src/analysis/analysis.service';
+import { AnalysisService } from 'src/analysis/analysis.service';
 import { InvalidParametersError } from 'src/common/errors/invalid-parameters.error';
 import type { DatasetQueryResult } from 'src/engine';
 import { DatasetRepository, type DatasetSummary } from 'src/data/dataset.repository';
@@ -148,13 +148,69 @@ describe(AnalysisService.name, () => {
     );
   });
 
-  it.each([
-    ['year', 2024, 2024],
-    ['quarter', 2024 * 4, '2024-Q1'],
-    ['quarter', 2024 * 4 + 3, '2024-Q4'],
-    ['month', 2024 * 12, '2024-01'],
-    ['month', 2024 * 12 + 11, '2024-12'],
-  ] as const)('should format %s key %i as %p', (unit, key, expected) => {
-    expect(formatPeriod(unit, key)).toBe(expected);
+  it('should rank countries once over the filtered rows, then fold the rest into OTHER', async () => {
+    repository.query
+      .mockResolvedValueOnce({
+        matchedRows: 6,
+        groups: [
+          { country: 'AR', period: null, rows: 3, values: [30] },
+          { country: 'CL', period: null, rows: 2, values: [50] },
+          { country: 'UY', period: null, rows: 1, values: [30] },
+        ],
+      })
+      .mockResolvedValueOnce({
+        matchedRows: 6,
+        groups: [
+          { country: 'AR', period: 2024, rows: 3, values: [3, 30] },
+          { country: 'CL', period: 2024, rows: 2, values: [2, 50] },
+          { country: 'OTHER', period: 2024, rows: 1, values: [1, 30] },
+        ],
+      });
+
+    const answer = await sut.analyse('sales', {
+      metrics: ['count', 'sum'],
+      years: [2024],
+      groupBy: ['country', 'year'],
+      top: 2,
+      rankBy: 'sum',
+      share: true,
+    });
+
+    expect(repository.query).toHaveBeenNthCalledWith(
+      1,
+      'sales',
+      expect.objectContaining({
+        years: [2024],
+        groupByCountry: true,
+        period: null,
+        metrics: [{ name: 'sum', kind: 'sum' }],
+      }),
+    );
+    // AR and UY tie at 30: AR wins by its code.
+    expect(repository.query).toHaveBeenNthCalledWith(
+      2,
+      'sales',
+      expect.objectContaining({ period: 'year', keepCountries: ['CL', 'AR'] }),
+    );
+    expect(answer.query).toMatchObject({ top: 2, rankBy: 'sum', share: true });
+    expect(answer.results).toEqual([
+      { country: 'AR', year: 2024, count: 3, sum: 30, count_share: 0.5, sum_share: 30 / 110 },
+      { country: 'CL', year: 2024, count: 2, sum: 50, count_share: 2 / 6, sum_share: 50 / 110 },
+      { country: 'OTHER', year: 2024, count: 1, sum: 30, count_share: 1 / 6, sum_share: 30 / 110 },
+    ]);
+  });
+
+  it('should not fold anything when every country is in the top', async () => {
+    repository.query.mockResolvedValue({
+      matchedRows: 1,
+      groups: [{ country: 'AR', period: null, rows: 1, values: [1] }],
+    });
+
+    await sut.analyse('sales', { metrics: ['count'], groupBy: ['country'], top: 3 });
+
+    expect(repository.query).toHaveBeenLastCalledWith(
+      'sales',
+      expect.objectContaining({ keepCountries: null }),
+    );
   });
 });

@@ -2,35 +2,16 @@ import { Injectable } from '@nestjs/common';
 import type {
   AnalysisRequest,
   AnalysisResult,
-  AnalysisResultRow,
   NormalisedQueryEcho,
 } from 'src/analysis/analysis-request';
+import { topCountries, toResultRows } from 'src/analysis/analysis-rows';
 import { NoMatchingDataError } from 'src/analysis/errors/no-matching-data.error';
-import {
-  parseMetricName,
-  type DatasetQuery,
-  type MetricSpec,
-  type PeriodUnit,
-  type ResultGroup,
-} from 'src/engine';
+import { parseMetricName, type DatasetQuery, type MetricSpec } from 'src/engine';
 import { parseIsoDate } from 'src/common/calendar/day-number';
 import type { ParameterError } from 'src/common/errors/domain.error';
 import { InvalidParametersError } from 'src/common/errors/invalid-parameters.error';
+import { PERIOD_UNITS } from 'src/common/calendar/periods';
 import { DatasetRepository, type DatasetSummary } from 'src/data/dataset.repository';
-
-const PERIOD_UNITS: readonly PeriodUnit[] = ['year', 'quarter', 'month'];
-
-/** Formats an encoded period key (see `ResultGroup.period`) the way clients read it. */
-export function formatPeriod(unit: PeriodUnit, key: number): string | number {
-  switch (unit) {
-    case 'year':
-      return key;
-    case 'quarter':
-      return `${Math.floor(key / 4)}-Q${(key % 4) + 1}`;
-    case 'month':
-      return `${Math.floor(key / 12)}-${String((key % 12) + 1).padStart(2, '0')}`;
-  }
-}
 
 function unique<T>(items: readonly T[]): T[] {
   return [...new Set(items)];
@@ -46,7 +27,15 @@ export class AnalysisService {
 
   async analyse(dataset: string, request: AnalysisRequest): Promise<AnalysisResult> {
     const summary = await this.datasets.summary(dataset);
-    const { query, echo } = this.normalise(request, summary);
+    const normalised = this.normalise(request, summary);
+    const { echo } = normalised;
+    let { query } = normalised;
+    if (request.top !== undefined) {
+      query = {
+        ...query,
+        keepCountries: await this.keptCountries(dataset, query, request.top, echo),
+      };
+    }
     const result = await this.datasets.query(dataset, query);
     if (result.matchedRows === 0) {
       throw new NoMatchingDataError(`No rows match ${this.describeFilters(echo, summary)}`);
@@ -56,8 +45,38 @@ export class AnalysisService {
       query: echo,
       matchedRows: result.matchedRows,
       rejectedRows: summary.rejectedRows,
-      results: result.groups.map((group) => this.toRow(group, query)),
+      results: toResultRows(result.groups, query, request.share === true),
     };
+  }
+
+  /**
+   * The countries `top` keeps, ranked once over the filtered rows (whatever the period split),
+   * or null when every country with rows is kept and nothing folds into OTHER.
+   */
+  private async keptCountries(
+    dataset: string,
+    query: DatasetQuery,
+    top: number,
+    echo: NormalisedQueryEcho,
+  ): Promise<readonly string[] | null> {
+    const rankBy = query.metrics.find(({ name }) => name === echo.rankBy) ?? query.metrics[0];
+    const ranking = await this.datasets.query(dataset, {
+      countries: query.countries,
+      years: query.years,
+      fromDay: query.fromDay,
+      toDay: query.toDay,
+      groupByCountry: true,
+      period: null,
+      metrics: [rankBy],
+      ...(query.fiscalYearStart === undefined ? {} : { fiscalYearStart: query.fiscalYearStart }),
+    });
+    if (ranking.groups.length <= top) {
+      return null;
+    }
+    return topCountries(
+      ranking.groups.map((group) => ({ country: group.country ?? '', value: group.values[0] })),
+      top,
+    );
   }
 
   private normalise(
@@ -108,6 +127,8 @@ export class AnalysisService {
     const groupBy = request.groupBy.length > 0 ? unique(request.groupBy) : ['country' as const];
     const period = PERIOD_UNITS.find((unit) => groupBy.includes(unit)) ?? null;
     const years = request.years?.length ? unique(request.years).sort((a, b) => a - b) : null;
+    const fiscalYearStart = request.fiscalYearStart ?? 1;
+    const rankBy = request.top === undefined ? null : (request.rankBy ?? metrics[0].name);
     return {
       query: {
         countries,
@@ -117,6 +138,11 @@ export class AnalysisService {
         groupByCountry: groupBy.includes('country'),
         period,
         metrics,
+        // Only what a request uses is set, so plain queries keep their plain shape.
+        ...(fiscalYearStart === 1 ? {} : { fiscalYearStart }),
+        ...(request.compare ? { compare: request.compare } : {}),
+        ...(request.window ? { window: request.window } : {}),
+        ...(request.cumulative ? { cumulative: true } : {}),
       },
       echo: {
         metrics: metrics.map(({ name }) => name),
@@ -130,22 +156,14 @@ export class AnalysisService {
               ...(groupBy.includes('country') ? (['country'] as const) : []),
               ...(period ? [period] : []),
             ],
+        ...(request.compare ? { compare: request.compare } : {}),
+        ...(request.window ? { window: request.window } : {}),
+        ...(request.cumulative ? { cumulative: true } : {}),
+        ...(request.share ? { share: true } : {}),
+        ...(request.top === undefined ? {} : { top: request.top, rankBy }),
+        ...(fiscalYearStart === 1 ? {} : { fiscalYearStart }),
       },
     };
-  }
-
-  private toRow(group: ResultGroup, query: DatasetQuery): AnalysisResultRow {
-    const row: AnalysisResultRow = {};
-    if (group.country !== null) {
-      row.country = group.country;
-    }
-    if (query.period && group.period !== null) {
-      row[query.period] = formatPeriod(query.period, group.period);
-    }
-    query.metrics.forEach(({ name }, index) => {
-      row[name] = group.values[index] ?? null;
-    });
-    return row;
   }
 
   private describeFilters(echo: NormalisedQueryEcho, summary: DatasetSummary): string {

@@ -21,11 +21,13 @@
  * would need its own scratch per query. The returned result shares nothing with that scratch.
  */
 export { ColumnarSalesTable } from 'src/engine/columnar/columnar-sales-table';
-export type {
-  DatasetQuery,
-  DatasetQueryResult,
-  PeriodUnit,
-  ResultGroup,
+export {
+  OTHER_COUNTRY,
+  type CompareMode,
+  type DatasetQuery,
+  type DatasetQueryResult,
+  type PeriodUnit,
+  type ResultGroup,
 } from 'src/engine/dataset-query';
 export { computeMetrics, interpolate, quantileRank } from 'src/engine/metrics/metric-math';
 export {

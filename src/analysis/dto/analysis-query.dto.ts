@@ -6,6 +6,7 @@ import {
   IsIn,
   IsInt,
   IsOptional,
+  IsString,
   Matches,
   Max,
   Min,
@@ -16,11 +17,18 @@ import {
 } from 'class-validator';
 import { METRIC_NAMES_DESCRIPTION, parseMetricName } from 'src/engine';
 import { parseIsoDate } from 'src/common/calendar/day-number';
+import { Flag } from 'src/common/validation/flag.decorator';
 import { toInteger, toList } from 'src/common/validation/query-transforms';
 
-export const GROUP_BY_KEYS = ['country', 'year', 'quarter', 'month', 'none'] as const;
+export const GROUP_BY_KEYS = ['country', 'year', 'quarter', 'month', 'week', 'none'] as const;
 export type GroupByKey = (typeof GROUP_BY_KEYS)[number];
-export const PERIOD_KEYS = ['year', 'quarter', 'month'] as const;
+export const PERIOD_KEYS = ['year', 'quarter', 'month', 'week'] as const;
+
+export const COMPARE_MODES = ['previous_period', 'previous_year'] as const;
+export type CompareMode = (typeof COMPARE_MODES)[number];
+
+export const WINDOW_PERIODS = { min: 2, max: 36 } as const;
+export const TOP_COUNTRIES = { min: 1, max: 50 } as const;
 
 export const OUTPUT_FORMATS = ['json', 'csv'] as const;
 
@@ -43,6 +51,9 @@ function invalidItems(value: unknown, allowed: readonly string[] | RegExp): stri
 
 const singleValue = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.trim() : value;
+
+const lowerCaseValue = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? value.trim().toLowerCase() : value;
 
 @ValidatorConstraint({ name: 'metricNames' })
 class MetricNamesConstraint implements ValidatorConstraintInterface {
@@ -98,7 +109,89 @@ class GroupByCombinationConstraint implements ValidatorConstraintInterface {
   }
 
   defaultMessage(): string {
-    return "takes 'country', at most one of 'year', 'quarter', 'month', or both kinds (e.g. 'country,month'); 'none' stands alone";
+    return "takes 'country', at most one of 'year', 'quarter', 'month', 'week', or both kinds (e.g. 'country,month'); 'none' stands alone";
+  }
+}
+
+const groupKeysOf = (query: AnalysisQueryDto): string[] =>
+  Array.isArray(query.groupBy) ? query.groupBy : [];
+const hasPeriod = (query: AnalysisQueryDto): boolean =>
+  groupKeysOf(query).some((key) => (PERIOD_KEYS as readonly string[]).includes(key));
+const hasDateRange = (query: AnalysisQueryDto): boolean =>
+  (query.from !== undefined && query.to !== undefined) ||
+  (Array.isArray(query.years) && query.years.length > 0);
+
+/**
+ * Checks that need other parameters of the same request, so that every contradiction is reported
+ * together with the syntax errors, each under the parameter that cannot be honoured.
+ */
+@ValidatorConstraint({ name: 'needsPeriod' })
+class NeedsPeriodConstraint implements ValidatorConstraintInterface {
+  validate(value: unknown, { object }: ValidationArguments): boolean {
+    return value === false || hasPeriod(object as AnalysisQueryDto);
+  }
+
+  defaultMessage({ property }: ValidationArguments): string {
+    return `needs a period in 'groupBy' (year, quarter, month or week): ${property === 'window' ? 'a window spans periods' : 'running totals accumulate period by period'}`;
+  }
+}
+
+@ValidatorConstraint({ name: 'notWithWindow' })
+class NotWithWindowConstraint implements ValidatorConstraintInterface {
+  validate(cumulative: unknown, { object }: ValidationArguments): boolean {
+    return cumulative !== true || (object as AnalysisQueryDto).window === undefined;
+  }
+
+  defaultMessage(): string {
+    return "cannot be combined with 'window': a row covers either its last N periods or every period up to it";
+  }
+}
+
+@ValidatorConstraint({ name: 'comparableRange' })
+class ComparableRangeConstraint implements ValidatorConstraintInterface {
+  validate(_value: unknown, { object }: ValidationArguments): boolean {
+    const query = object as AnalysisQueryDto;
+    return hasPeriod(query) || hasDateRange(query);
+  }
+
+  defaultMessage(): string {
+    return "needs a period in 'groupBy', or a date range to compare ('from' and 'to', or 'years')";
+  }
+}
+
+@ValidatorConstraint({ name: 'needsCountryGroups' })
+class NeedsCountryGroupsConstraint implements ValidatorConstraintInterface {
+  validate(_value: unknown, { object }: ValidationArguments): boolean {
+    return groupKeysOf(object as AnalysisQueryDto).includes('country');
+  }
+
+  defaultMessage(): string {
+    return "needs 'country' in 'groupBy': it keeps the top countries and folds the rest into OTHER";
+  }
+}
+
+@ValidatorConstraint({ name: 'requestedMetric' })
+class RequestedMetricConstraint implements ValidatorConstraintInterface {
+  validate(rankBy: unknown, { object }: ValidationArguments): boolean {
+    const metrics = (object as AnalysisQueryDto).metrics;
+    // An invalid metrics list is reported under 'metrics' alone.
+    return !Array.isArray(metrics) || metrics.includes(String(rankBy));
+  }
+
+  defaultMessage({ object, value }: ValidationArguments): string {
+    const metrics = (object as AnalysisQueryDto).metrics;
+    return `must be one of the requested metrics (${Array.isArray(metrics) ? metrics.join(', ') : ''}), got '${String(value)}'`;
+  }
+}
+
+@ValidatorConstraint({ name: 'needsTop' })
+class NeedsTopConstraint implements ValidatorConstraintInterface {
+  validate(_value: unknown, { object }: ValidationArguments): boolean {
+    return (object as AnalysisQueryDto).top !== undefined;
+  }
+
+  defaultMessage(): string {
+    return "needs 'top': it names the metric that ranks the countries";
   }
 }
 
@@ -171,7 +264,7 @@ export class AnalysisQueryDto {
 
   @ApiPropertyOptional({
     description:
-      "How to split results: 'country', one period ('year', 'quarter' or 'month'), both kinds ('country,month'), or 'none' for one global row.",
+      "How to split results: 'country', one period ('year', 'quarter', 'month' or 'week', ISO 8601 weeks keyed \"2024-W09\"), both kinds ('country,month'), or 'none' for one global row.",
     type: [String],
     enum: GROUP_BY_KEYS,
     default: ['country'],
@@ -187,6 +280,89 @@ export class AnalysisQueryDto {
   })
   @Validate(GroupByCombinationConstraint)
   groupBy: GroupByKey[] = ['country'];
+
+  @ApiPropertyOptional({
+    description:
+      "Compare every row with the same metrics over earlier rows: each metric `m` gains `m_previous` and `m_change` ((m − m_previous) / |m_previous|, null when m_previous is 0 or null). With a period grouping, `previous_period` compares each period with the one before it and `previous_year` with the same period a year earlier (ISO week 53 has none). Without one, the comparison range is the same number of days just before the filtered range (`previous_period`) or the same dates a year earlier (`previous_year`; 29 February maps to 28 February), which needs 'from' and 'to' or 'years'. Country filters apply to the comparison rows; date filters only choose the rows shown. A period cut by 'from'/'to' is compared with the same days of its comparison period.",
+    enum: COMPARE_MODES,
+    example: 'previous_year',
+  })
+  @IsOptional()
+  @Transform(lowerCaseValue)
+  @IsIn(COMPARE_MODES, { message: `must be one of ${COMPARE_MODES.join(', ')}` })
+  @Validate(ComparableRangeConstraint)
+  compare?: CompareMode;
+
+  @ApiPropertyOptional({
+    description: `Rolling window of N periods (${WINDOW_PERIODS.min}–${WINDOW_PERIODS.max}), with a period grouping: each row's metrics cover the rows of the N periods ending with its period, looking back past the date filters (a 3-month rolling median is the exact median of those months' rows). Rows gain \`windowPeriods\`: how many of the N periods lie within the dataset's date span.`,
+    minimum: WINDOW_PERIODS.min,
+    maximum: WINDOW_PERIODS.max,
+    example: 3,
+  })
+  @IsOptional()
+  @Transform(({ value }) => toInteger(value))
+  @IsInt({
+    message: `must be a whole number of periods from ${WINDOW_PERIODS.min} to ${WINDOW_PERIODS.max}`,
+  })
+  @Min(WINDOW_PERIODS.min, { message: `must be at least ${WINDOW_PERIODS.min} periods` })
+  @Max(WINDOW_PERIODS.max, { message: `must be at most ${WINDOW_PERIODS.max} periods` })
+  @Validate(NeedsPeriodConstraint)
+  window?: number;
+
+  @Flag(
+    'Running totals, with a period grouping: each row covers every filtered row from the start of the filtered range (or of the data) to the end of its period; running medians, means and the rest too.',
+  )
+  @Validate(NeedsPeriodConstraint)
+  @Validate(NotWithWindowConstraint)
+  cumulative?: boolean;
+
+  @Flag(
+    "Shares of the total: with `count` or `sum` requested, rows gain `count_share` / `sum_share`, the row's part of the total over the rows of the answer with the same period (the whole answer without a period); the shares of one period add up to 1.",
+  )
+  share?: boolean;
+
+  @ApiPropertyOptional({
+    description: `Keep the N countries (${TOP_COUNTRIES.min}–${TOP_COUNTRIES.max}) with the highest 'rankBy' metric over the filtered rows and fold every other country into one row, \`"country": "OTHER"\`, computed over the union of their rows (its median is the true median of those sales). Needs 'country' in 'groupBy'; with a period, the same countries are kept in every period. Ties break by country code; OTHER comes last.`,
+    minimum: TOP_COUNTRIES.min,
+    maximum: TOP_COUNTRIES.max,
+    example: 5,
+  })
+  @IsOptional()
+  @Transform(({ value }) => toInteger(value))
+  @IsInt({
+    message: `must be a whole number of countries from ${TOP_COUNTRIES.min} to ${TOP_COUNTRIES.max}`,
+  })
+  @Min(TOP_COUNTRIES.min, { message: `must be at least ${TOP_COUNTRIES.min}` })
+  @Max(TOP_COUNTRIES.max, { message: `must be at most ${TOP_COUNTRIES.max}` })
+  @Validate(NeedsCountryGroupsConstraint)
+  top?: number;
+
+  @ApiPropertyOptional({
+    description:
+      "The requested metric that ranks countries for 'top' (highest first). Default: the first requested metric.",
+    example: 'sum',
+  })
+  @IsOptional()
+  @Transform(lowerCaseValue)
+  @IsString({ message: 'must be one metric name, such as sum' })
+  @Validate(NeedsTopConstraint)
+  @Validate(RequestedMetricConstraint)
+  rankBy?: string;
+
+  @ApiPropertyOptional({
+    description:
+      "First month (1–12) of the fiscal year. It shifts 'year' and 'quarter' keys: with 7, July 2024 to June 2025 is \"FY2025\" and July–September 2024 \"FY2025-Q1\"; 'years' then filters by fiscal year. Default 1, the calendar year.",
+    minimum: 1,
+    maximum: 12,
+    default: 1,
+    example: 7,
+  })
+  @IsOptional()
+  @Transform(({ value }) => toInteger(value))
+  @IsInt({ message: 'must be a month number from 1 to 12' })
+  @Min(1, { message: 'must be a month number from 1 to 12' })
+  @Max(12, { message: 'must be a month number from 1 to 12' })
+  fiscalYearStart?: number;
 
   @ApiPropertyOptional({
     description: 'Response format; `Accept: text/csv` also selects CSV.',

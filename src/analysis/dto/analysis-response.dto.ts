@@ -1,5 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { GROUP_BY_KEYS, type GroupByKey } from 'src/analysis/dto/analysis-query.dto';
+import {
+  COMPARE_MODES,
+  GROUP_BY_KEYS,
+  type CompareMode,
+  type GroupByKey,
+} from 'src/analysis/dto/analysis-query.dto';
 
 export class NormalisedQueryDto {
   @ApiProperty({ example: ['mean', 'median', 'p90'] })
@@ -22,6 +27,30 @@ export class NormalisedQueryDto {
 
   @ApiProperty({ enum: GROUP_BY_KEYS, isArray: true, example: ['country', 'quarter'] })
   groupBy!: GroupByKey[];
+
+  @ApiPropertyOptional({ enum: COMPARE_MODES, description: 'Present when requested.' })
+  compare?: CompareMode;
+
+  @ApiPropertyOptional({ description: 'Present when requested.', example: 3 })
+  window?: number;
+
+  @ApiPropertyOptional({ description: 'Present (true) when requested.', example: true })
+  cumulative?: boolean;
+
+  @ApiPropertyOptional({ description: 'Present (true) when requested.', example: true })
+  share?: boolean;
+
+  @ApiPropertyOptional({ description: 'Present when requested.', example: 5 })
+  top?: number;
+
+  @ApiPropertyOptional({
+    description: "The metric ranking countries for 'top' (the first metric unless given).",
+    example: 'sum',
+  })
+  rankBy?: string;
+
+  @ApiPropertyOptional({ description: 'Present when not 1 (calendar years).', example: 7 })
+  fiscalYearStart?: number;
 }
 
 export class AnalysisResponseDto {
@@ -45,7 +74,7 @@ export class AnalysisResponseDto {
 
   @ApiProperty({
     description:
-      'One object per group, ordered by its keys: group keys (`country` "AR", `year` 2024, `quarter` "2024-Q1", `month` "2024-03"), then each metric. Values are unrounded; `count` is an integer; stddev/variance are null for a single row.',
+      'One object per group, ordered by its keys (OTHER after the countries): group keys (`country` "AR" or "OTHER", `year` 2024 or "FY2025", `quarter` "2024-Q1" or "FY2025-Q1", `month` "2024-03", `week` "2024-W09"), then each metric `m`, followed by `m_previous` and `m_change` with `compare`, then `count_share`/`sum_share` with `share`, then `windowPeriods` with `window`. Values are unrounded; `count` is an integer; stddev/variance are null for a single row.',
     type: 'array',
     items: {
       type: 'object',

@@ -1,23 +1,8 @@
-import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional } from 'class-validator';
-import { FLAG_SPELLINGS, toBooleanFlag, toInteger } from 'src/common/validation/query-transforms';
-
-/** A boolean query flag: documented, converted on purpose (never `Boolean('false')`) and validated. */
-function Flag(description: string): PropertyDecorator {
-  return applyDecorators(
-    ApiPropertyOptional({
-      description: `${description} Accepts ${FLAG_SPELLINGS}.`,
-      type: Boolean,
-      default: false,
-      example: true,
-    }),
-    IsOptional(),
-    Transform(({ value }) => toBooleanFlag(value)),
-    IsBoolean({ message: `must be a boolean flag (${FLAG_SPELLINGS})` }),
-  );
-}
+import { IsInt, IsOptional } from 'class-validator';
+import { Flag } from 'src/common/validation/flag.decorator';
+import { toInteger } from 'src/common/validation/query-transforms';
 
 /**
  * The declared parameters of `GET /data_analysis`, as the original service named and ordered them.
