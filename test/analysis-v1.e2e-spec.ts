@@ -284,26 +284,26 @@ describe('v1 API', () => {
         "must not be before 'from' (2024-05-01)",
       ],
       [
-        'metrics=mean&groupBy=week',
+        'metrics=mean&groupBy=fortnight',
         'groupBy',
-        'must be among country, year, quarter, month, none (got "week")',
+        'must be among country, year, quarter, month, week, none (got "fortnight")',
       ],
       [
         'metrics=mean&groupBy=year,month',
         'groupBy',
-        "takes 'country', at most one of 'year', 'quarter', 'month', or both kinds (e.g. 'country,month'); 'none' stands alone",
+        "takes 'country', at most one of 'year', 'quarter', 'month', 'week', or both kinds (e.g. 'country,month'); 'none' stands alone",
       ],
       [
         'metrics=mean&groupBy=none,country',
         'groupBy',
-        "takes 'country', at most one of 'year', 'quarter', 'month', or both kinds (e.g. 'country,month'); 'none' stands alone",
+        "takes 'country', at most one of 'year', 'quarter', 'month', 'week', or both kinds (e.g. 'country,month'); 'none' stands alone",
       ],
       ['metrics=mean&years=20x4', 'years', 'must be whole years such as 2024'],
       ['metrics=mean&format=xml', 'format', 'must be one of json, csv'],
       [
         'metrics=mean&colour=red',
         'colour',
-        'is not a known parameter; allowed: metrics, countries, years, from, to, groupBy, format',
+        'is not a known parameter; allowed: metrics, countries, years, from, to, groupBy, compare, window, cumulative, share, top, rankBy, fiscalYearStart, format',
       ],
     ])('should refuse %s naming %s', async (query, parameter, message) => {
       const response = await analyse(query).expect(400);
@@ -330,9 +330,9 @@ describe('v1 API', () => {
     );
 
     it('should list every invalid parameter at once', async () => {
-      const response = await analyse('metrics=avg&groupBy=week&from=2024-13-01&colour=red').expect(
-        400,
-      );
+      const response = await analyse(
+        'metrics=avg&groupBy=fortnight&from=2024-13-01&colour=red',
+      ).expect(400);
       expect(
         response.body.errors.map((error: { parameter: string }) => error.parameter).sort(),
       ).toEqual(['colour', 'from', 'groupBy', 'metrics']);

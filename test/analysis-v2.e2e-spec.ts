@@ -464,6 +464,11 @@ describe('v1 analysis: comparisons, windows and shares', () => {
     it.each([
       ['window=3&cumulative=true&groupBy=month', 'cumulative', "cannot be combined with 'window'"],
       ['rankBy=mean', 'rankBy', "needs 'top'"],
+      [
+        'compare=previous_year&window=3&groupBy=month',
+        'compare',
+        "cannot be combined with 'window' or 'cumulative'",
+      ],
       ['window=1&groupBy=month', 'window', 'must be at least 2 periods'],
       ['window=37&groupBy=month', 'window', 'must be at most 36 periods'],
       ['window=2.5&groupBy=month', 'window', 'must be a whole number of periods from 2 to 36'],

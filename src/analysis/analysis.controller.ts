@@ -86,8 +86,8 @@ export class AnalysisController {
       status: HttpStatus.BAD_REQUEST,
       description: 'Invalid parameters; every one is listed in `errors`.',
       detail:
-        "Invalid query parameters: 'metrics' has unknown metric 'avg'; allowed: count, sum, mean, median, min, max, stddev, variance, p1…p99; 'groupBy' must be among country, year, quarter, month, none (got \"week\")",
-      instance: '/v1/datasets/sales/analysis?metrics=avg&groupBy=week',
+        "Invalid query parameters: 'metrics' has unknown metric 'avg'; allowed: count, sum, mean, median, min, max, stddev, variance, p1…p99; 'groupBy' must be among country, year, quarter, month, week, none (got \"fortnight\")",
+      instance: '/v1/datasets/sales/analysis?metrics=avg&groupBy=fortnight',
       errors: [
         {
           parameter: 'metrics',
@@ -96,7 +96,7 @@ export class AnalysisController {
         },
         {
           parameter: 'groupBy',
-          message: 'must be among country, year, quarter, month, none (got "week")',
+          message: 'must be among country, year, quarter, month, week, none (got "fortnight")',
         },
       ],
     },

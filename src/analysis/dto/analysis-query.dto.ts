@@ -147,6 +147,18 @@ class NotWithWindowConstraint implements ValidatorConstraintInterface {
   }
 }
 
+@ValidatorConstraint({ name: 'notWithRunningRows' })
+class NotWithRunningRowsConstraint implements ValidatorConstraintInterface {
+  validate(_value: unknown, { object }: ValidationArguments): boolean {
+    const query = object as AnalysisQueryDto;
+    return query.window === undefined && query.cumulative !== true;
+  }
+
+  defaultMessage(): string {
+    return "cannot be combined with 'window' or 'cumulative': it compares each row's own rows";
+  }
+}
+
 @ValidatorConstraint({ name: 'comparableRange' })
 class ComparableRangeConstraint implements ValidatorConstraintInterface {
   validate(_value: unknown, { object }: ValidationArguments): boolean {
@@ -291,6 +303,7 @@ export class AnalysisQueryDto {
   @Transform(lowerCaseValue)
   @IsIn(COMPARE_MODES, { message: `must be one of ${COMPARE_MODES.join(', ')}` })
   @Validate(ComparableRangeConstraint)
+  @Validate(NotWithRunningRowsConstraint)
   compare?: CompareMode;
 
   @ApiPropertyOptional({

@@ -13,7 +13,8 @@ const day = (iso: string): number => {
   const [year, month, dayOfMonth] = iso.split('-').map(Number);
   return toDayNumber(year, month, dayOfMonth);
 };
-const iso = (dayNumber: number): string => new Date(dayNumber * 86_400_000).toISOString().slice(0, 10);
+const iso = (dayNumber: number): string =>
+  new Date(dayNumber * 86_400_000).toISOString().slice(0, 10);
 
 describe('periods', () => {
   describe('ISO weeks', () => {
@@ -91,10 +92,13 @@ describe('periods', () => {
       ['2024-02-10', 'month', 7, '2024-02-01', '2024-02-29'],
       ['2023-02-10', 'year', 1, '2023-01-01', '2023-12-31'],
       ['2024-05-10', 'quarter', 1, '2024-04-01', '2024-06-30'],
-    ])('should bound the %s period by %s (start %i) from %s to %s', (date, unit, start, first, last) => {
-      const days = periodDays(periodOfDay(day(date), unit, start), unit, start);
-      expect([iso(days.first), iso(days.last)]).toEqual([first, last]);
-    });
+    ])(
+      'should bound the %s period by %s (start %i) from %s to %s',
+      (date, unit, start, first, last) => {
+        const days = periodDays(periodOfDay(day(date), unit, start), unit, start);
+        expect([iso(days.first), iso(days.last)]).toEqual([first, last]);
+      },
+    );
   });
 
   describe('a year earlier', () => {

@@ -130,7 +130,7 @@ export function formatPeriod(
     case 'year':
       return fiscal ? `FY${key}` : key;
     case 'quarter':
-      return `${fiscal}${Math.floor(key / 4)}-Q${(key - Math.floor(key / 4) * 4) + 1}`;
+      return `${fiscal}${Math.floor(key / 4)}-Q${key - Math.floor(key / 4) * 4 + 1}`;
     case 'month':
       return `${Math.floor(key / 12)}-${String(key - Math.floor(key / 12) * 12 + 1).padStart(2, '0')}`;
     case 'week': {

@@ -6,18 +6,33 @@ import {
   type RunningStats,
 } from 'src/engine/metrics/metric-math';
 import type { MetricSpec } from 'src/engine/metrics/metric-names';
-import { daysInMonth, fromDayNumber, toDayNumber } from 'src/common/calendar/day-number';
+import { daysInMonth, toDayNumber } from 'src/common/calendar/day-number';
+import {
+  fiscalYearOfMonthKey,
+  monthKeyOfDay,
+  periodDays,
+  periodOfMonthKey,
+  weekOfDay,
+} from 'src/common/calendar/periods';
 import { buildColumnarLayout, type ColumnarLayout } from 'src/engine/columnar/columnar-layout';
 import { GroupedRuns, SEVERAL_COUNTRIES } from 'src/engine/columnar/grouped-runs';
 import { monthExtentsOf, type MonthExtents } from 'src/engine/columnar/month-extents';
+import {
+  clipIntervals,
+  comparisonIntervals,
+  filteredSpan,
+  filterIntervals,
+} from 'src/engine/columnar/period-intervals';
 import { warmUpQueries } from 'src/engine/columnar/query-warm-up';
 import { selectKthAndNext } from 'src/engine/columnar/run-selection';
 import { ValueBuckets, type BucketTuning } from 'src/engine/columnar/value-buckets';
-import type {
-  DatasetQuery,
-  DatasetQueryResult,
-  PeriodUnit,
-  ResultGroup,
+import {
+  OTHER_COUNTRY,
+  type CompareMode,
+  type DatasetQuery,
+  type DatasetQueryResult,
+  type PeriodUnit,
+  type ResultGroup,
 } from 'src/engine/dataset-query';
 import type { SalesColumns } from 'src/engine/sales-columns';
 
@@ -41,6 +56,10 @@ export class ColumnarSalesTable {
   private readonly periodGroups = new Map<number, number>();
   private currentGroup = -1;
   private readonly pair = new Float64Array(2);
+  /** The country rank of each group of the last answer, in answer order, for `extend`. */
+  private shownSlot = new Int32Array(0);
+  /** The group rank of OTHER: past every real country, so it sorts last. */
+  private readonly otherRank: number;
   /** One group's totals at a time, for `simpleMetric`. */
   private readonly stats: { -readonly [K in keyof RunningStats]: RunningStats[K] } = {
     ...EMPTY_STATS,
@@ -52,6 +71,7 @@ export class ColumnarSalesTable {
   ) {
     this.rowCount = layout.rowCount;
     this.allRanks = layout.countryCodes.map((_, rank) => rank);
+    this.otherRank = layout.countryCodes.length;
     this.months = monthExtentsOf(layout);
     this.buckets = ValueBuckets.build(layout, this.months, tuning);
     this.rankByCode = new Map(layout.countryCodes.map((code, rank) => [code, rank]));
@@ -109,15 +129,41 @@ export class ColumnarSalesTable {
     // (null, then a day or a list), and V8 throws away compiled code that read such a field when
     // that happens. Reading the fields once here keeps the loops below off the callers' shapes.
     const { countries, years, fromDay, toDay, groupByCountry, period, metrics } = query;
-    return this.answer(
-      this.selectedCountryRanks(countries),
-      years === null ? null : new Set(years),
-      fromDay ?? Number.NEGATIVE_INFINITY,
-      toDay ?? Number.POSITIVE_INFINITY,
+    const fiscalYearStart = query.fiscalYearStart ?? 1;
+    const ranks = this.selectedCountryRanks(countries);
+    const slots = this.slotsFor(ranks, groupByCountry ? (query.keepCountries ?? null) : null);
+    const yearSet = years === null ? null : new Set(years);
+    const from = fromDay ?? Number.NEGATIVE_INFINITY;
+    const to = toDay ?? Number.POSITIVE_INFINITY;
+    const shown = this.answer(
+      ranks,
+      yearSet,
+      from,
+      to,
       groupByCountry,
       period,
       metrics,
+      fiscalYearStart,
+      slots,
     );
+    const window = period === null ? null : (query.window ?? null);
+    const cumulative = period !== null && query.cumulative === true;
+    const compare = query.compare ?? null;
+    if (window === null && !cumulative && compare === null) {
+      return shown;
+    }
+    return this.extend(shown, {
+      ranks,
+      slots,
+      filter: filterIntervals(yearSet, from, to, fiscalYearStart),
+      byCountry: groupByCountry,
+      unit: period,
+      fiscalYearStart,
+      metrics,
+      window,
+      cumulative,
+      compare,
+    });
   }
 
   private answer(
@@ -128,50 +174,258 @@ export class ColumnarSalesTable {
     byCountry: boolean,
     unit: PeriodUnit | null,
     metrics: readonly MetricSpec[],
+    fiscalYearStart: number,
+    slots: Int32Array | null,
   ): DatasetQueryResult {
     const runs = this.runs;
     runs.reset(metrics.some((metric) => metric.kind === 'variance' || metric.kind === 'stddev'));
     this.spansOf = -1;
-    this.collectRuns(ranks, years, fromDay, toDay, byCountry, unit);
+    this.collectRuns(ranks, years, fromDay, toDay, byCountry, unit, fiscalYearStart, slots);
     const count = runs.groupCount;
     let order: Int32Array | null = null;
-    if (!byCountry && unit !== null) {
-      // Without a country split, countries add their months to groups out of period order.
+    if ((!byCountry && unit !== null) || slots !== null) {
+      // Without a country split, countries add their months to groups out of period order, and
+      // the countries folding into OTHER add theirs among the kept countries' groups.
       order = Int32Array.from({ length: count }, (_, g) => g).sort(
-        (a, b) => runs.period[a] - runs.period[b],
+        (a, b) => runs.country[a] - runs.country[b] || runs.period[a] - runs.period[b],
       );
     }
-    const metricCount = metrics.length;
-    const codes = this.layout.countryCodes;
-    const stats = this.stats;
+    this.shownSlot = new Int32Array(count);
     let matchedRows = 0;
     const groups: ResultGroup[] = [];
     for (let i = 0; i < count; i++) {
       const g = order === null ? i : order[i];
       const rows = runs.rows[g];
       matchedRows += rows;
-      stats.count = rows;
-      stats.mean = runs.mean[g];
-      stats.m2 = runs.m2[g];
-      stats.min = runs.min[g];
-      stats.max = runs.max[g];
-      stats.sum = runs.sum[g];
-      const values = new Array<number | null>(metricCount);
-      for (let j = 0; j < metricCount; j++) {
-        const metric = metrics[j];
-        values[j] =
-          metric.kind === 'quantile'
-            ? this.quantileOf(g, metric.q)
-            : simpleMetric(stats, metric.kind);
-      }
+      this.shownSlot[i] = runs.country[g];
       groups.push({
-        country: byCountry ? codes[runs.country[g]] : null,
+        country: byCountry ? this.countryName(runs.country[g]) : null,
         period: unit === null ? null : runs.period[g],
         rows,
-        values,
+        values: this.valuesOf(g, metrics),
       });
     }
     return { matchedRows, groups };
+  }
+
+  /** The answer's name of a group's country rank (`otherRank` is OTHER). */
+  private countryName(rank: number): string {
+    return rank === this.otherRank ? OTHER_COUNTRY : this.layout.countryCodes[rank];
+  }
+
+  /** Group g's metrics, from its totals and, for quantiles, its sorted runs. */
+  private valuesOf(g: number, metrics: readonly MetricSpec[]): (number | null)[] {
+    const runs = this.runs;
+    const stats = this.stats;
+    stats.count = runs.rows[g];
+    stats.mean = runs.mean[g];
+    stats.m2 = runs.m2[g];
+    stats.min = runs.min[g];
+    stats.max = runs.max[g];
+    stats.sum = runs.sum[g];
+    const metricCount = metrics.length;
+    const values = new Array<number | null>(metricCount);
+    for (let j = 0; j < metricCount; j++) {
+      const metric = metrics[j];
+      values[j] =
+        metric.kind === 'quantile'
+          ? this.quantileOf(g, metric.q)
+          : simpleMetric(stats, metric.kind);
+    }
+    return values;
+  }
+
+  /**
+   * Country rank → group rank when some countries fold into OTHER (`otherRank`), or null when
+   * every country is its own group.
+   */
+  private slotsFor(ranks: readonly number[], keep: readonly string[] | null): Int32Array | null {
+    if (keep === null) {
+      return null;
+    }
+    const slots = new Int32Array(this.otherRank + 1).fill(this.otherRank);
+    for (const code of keep) {
+      const rank = this.rankByCode.get(code);
+      if (rank !== undefined) {
+        slots[rank] = rank;
+      }
+    }
+    return ranks.every((rank) => slots[rank] === rank) ? null : slots;
+  }
+
+  /**
+   * Recomputes each shown group over the rows its window or running total covers, and adds what
+   * it is compared with: per group, a few day intervals of the slot's countries, collected as
+   * month runs inside and day runs at the edges like any filter, then measured the same way
+   * (quantiles by exact selection across those runs).
+   */
+  private extend(shown: DatasetQueryResult, plan: ExtensionPlan): DatasetQueryResult {
+    const { unit, fiscalYearStart, metrics, window, cumulative, compare, filter } = plan;
+    const shownSlot = this.shownSlot;
+    const runs = this.runs;
+    runs.reset(metrics.some((metric) => metric.kind === 'variance' || metric.kind === 'stddev'));
+    this.spansOf = -1;
+    const current: number[] = [];
+    const previous: number[] = [];
+    const intervals: number[] = [];
+    shown.groups.forEach((group, i) => {
+      const slot = shownSlot[i];
+      const ranks = this.slotRanks(slot, plan);
+      const key = group.period;
+      if (unit !== null && key !== null && (window !== null || cumulative)) {
+        intervals.length = 0;
+        const own = periodDays(key, unit, fiscalYearStart);
+        if (window !== null) {
+          // Back past the filters to the window's first period, up to the last filtered day.
+          const first = periodDays(key - window + 1, unit, fiscalYearStart).first;
+          intervals.push(first, filteredSpan(filter, own)[1]);
+        } else {
+          clipIntervals(filter, Number.NEGATIVE_INFINITY, own.last, intervals);
+        }
+        current.push(this.collectGroup(slot, key, ranks, intervals));
+      }
+      if (compare !== null) {
+        comparisonIntervals(compare, filter, unit, key, fiscalYearStart, intervals);
+        previous.push(this.collectGroup(slot, key ?? 0, ranks, intervals));
+      }
+    });
+    const groups = shown.groups.map((group, i): ResultGroup => {
+      let extended: ResultGroup = group;
+      if (current.length > 0) {
+        const g = current[i];
+        extended = {
+          ...group,
+          rows: runs.rows[g],
+          values: this.valuesOf(g, metrics),
+          ...(window !== null && group.period !== null
+            ? {
+                windowPeriods: this.periodsWithData(
+                  group.period,
+                  window,
+                  unit as PeriodUnit,
+                  fiscalYearStart,
+                ),
+              }
+            : {}),
+        };
+      }
+      if (previous.length > 0 && runs.rows[previous[i]] > 0) {
+        const g = previous[i];
+        extended = {
+          ...extended,
+          previous: { rows: runs.rows[g], values: this.valuesOf(g, metrics) },
+        };
+      }
+      return extended;
+    });
+    return { matchedRows: shown.matchedRows, groups };
+  }
+
+  /** The country ranks whose rows a shown group's slot holds. */
+  private slotRanks(slot: number, plan: ExtensionPlan): readonly number[] {
+    if (!plan.byCountry) {
+      return plan.ranks;
+    }
+    if (slot !== this.otherRank) {
+      return [slot];
+    }
+    const slots = plan.slots as Int32Array;
+    return plan.ranks.filter((rank) => slots[rank] === this.otherRank);
+  }
+
+  /** A new group of the rows of `ranks` within the day intervals `[lo, hi]` (flattened pairs). */
+  private collectGroup(
+    slot: number,
+    period: number,
+    ranks: readonly number[],
+    intervals: readonly number[],
+  ): number {
+    const g = this.runs.addGroup(slot, ranks.length > 0 ? ranks[0] : 0, period);
+    for (const rank of ranks) {
+      for (let i = 0; i < intervals.length; i += 2) {
+        this.collectInterval(g, rank, intervals[i], intervals[i + 1]);
+      }
+    }
+    return g;
+  }
+
+  /** Adds country `rank`'s rows dated within [lo, hi] to group g. */
+  private collectInterval(g: number, rank: number, lo: number, hi: number): void {
+    const layout = this.layout;
+    const from = Math.max(lo, layout.minDay);
+    const to = Math.min(hi, layout.maxDay);
+    if (layout.rowCount === 0 || from > to) {
+      return;
+    }
+    const months = this.months;
+    const runs = this.runs;
+    const firstKey = monthKeyOfDay(from);
+    const lastKey = monthKeyOfDay(to);
+    const { monthKey, countryFirstMonth, monthFirstDay, dayStart, dayNumber, values } = layout;
+    const end = countryFirstMonth[rank + 1];
+    for (
+      let m = lowerBoundInt(monthKey, countryFirstMonth[rank], end, firstKey);
+      m < end && monthKey[m] <= lastKey;
+      m++
+    ) {
+      const key = monthKey[m];
+      let whole = true;
+      if (key === firstKey || key === lastKey) {
+        const year = Math.floor(key / 12);
+        const month = key - year * 12 + 1;
+        const monthFirst = toDayNumber(year, month, 1);
+        whole = from <= monthFirst && monthFirst + daysInMonth(year, month) - 1 <= to;
+      }
+      if (whole) {
+        runs.addMonth(
+          g,
+          m,
+          rank,
+          months.start[m + 1] - months.start[m],
+          layout.monthSum[m],
+          layout.monthMean[m],
+          layout.monthM2[m],
+          months.min[m],
+          months.max[m],
+        );
+        continue;
+      }
+      for (let p = monthFirstDay[m]; p < monthFirstDay[m + 1]; p++) {
+        const day = dayNumber[p];
+        if (day >= from && day <= to) {
+          const start = dayStart[p];
+          const stop = dayStart[p + 1];
+          runs.addDay(
+            g,
+            p,
+            rank,
+            stop - start,
+            layout.daySum[p],
+            layout.dayMean[p],
+            layout.dayM2[p],
+            values[start],
+            values[stop - 1],
+          );
+        }
+      }
+    }
+  }
+
+  /** How many of the `window` periods ending with `key` overlap the dataset's date span. */
+  private periodsWithData(
+    key: number,
+    window: number,
+    unit: PeriodUnit,
+    fiscalYearStart: number,
+  ): number {
+    let count = 0;
+    for (let k = key - window + 1; k <= key; k++) {
+      const { first, last } = periodDays(k, unit, fiscalYearStart);
+      if (last >= this.layout.minDay && first <= this.layout.maxDay) {
+        count++;
+      }
+    }
+    return count;
   }
 
   /**
@@ -185,6 +439,8 @@ export class ColumnarSalesTable {
     toDay: number,
     byCountry: boolean,
     unit: PeriodUnit | null,
+    fiscalYearStart: number,
+    slots: Int32Array | null,
   ): void {
     const layout = this.layout;
     const months = this.months;
@@ -192,32 +448,38 @@ export class ColumnarSalesTable {
     if (layout.rowCount === 0 || fromDay > toDay) {
       return;
     }
-    const firstKey = fromDay === Number.NEGATIVE_INFINITY ? fromDay : monthKeyOf(fromDay);
-    const lastKey = toDay === Number.POSITIVE_INFINITY ? toDay : monthKeyOf(toDay);
+    const firstKey = fromDay === Number.NEGATIVE_INFINITY ? fromDay : monthKeyOfDay(fromDay);
+    const lastKey = toDay === Number.POSITIVE_INFINITY ? toDay : monthKeyOfDay(toDay);
+    // ISO weeks cut across months, so a week split reads day runs only.
+    const weeks = unit === 'week';
     const { monthKey, countryFirstMonth, monthFirstDay, dayStart, dayNumber, values } = layout;
     this.currentGroup = -1;
     this.periodGroups.clear();
 
     for (const rank of ranks) {
+      const slot = slots === null ? rank : slots[rank];
       const end = countryFirstMonth[rank + 1];
       let m = lowerBoundInt(monthKey, countryFirstMonth[rank], end, firstKey);
       for (; m < end && monthKey[m] <= lastKey; m++) {
         const key = monthKey[m];
         const year = Math.floor(key / 12);
-        if (years !== null && !years.has(year)) {
+        if (
+          years !== null &&
+          !years.has(fiscalYearStart === 1 ? year : fiscalYearOfMonthKey(key, fiscalYearStart))
+        ) {
           continue;
         }
-        const period = periodKey(key, unit);
+        const period = unit === null || weeks ? 0 : periodOfMonthKey(key, unit, fiscalYearStart);
         // Only the months holding the range's ends can be cut.
-        let whole = true;
-        if (key === firstKey || key === lastKey) {
+        let whole = !weeks;
+        if (whole && (key === firstKey || key === lastKey)) {
           const month = key - year * 12 + 1;
           const monthFirst = toDayNumber(year, month, 1);
           whole = fromDay <= monthFirst && monthFirst + daysInMonth(year, month) - 1 <= toDay;
         }
         if (whole) {
           runs.addMonth(
-            this.groupOf(byCountry, rank, period),
+            this.groupOf(byCountry, slot, rank, period),
             m,
             rank,
             months.start[m + 1] - months.start[m],
@@ -235,7 +497,7 @@ export class ColumnarSalesTable {
             const start = dayStart[p];
             const stop = dayStart[p + 1];
             runs.addDay(
-              this.groupOf(byCountry, rank, period),
+              this.groupOf(byCountry, slot, rank, weeks ? weekOfDay(day) : period),
               p,
               rank,
               stop - start,
@@ -251,23 +513,27 @@ export class ColumnarSalesTable {
     }
   }
 
-  /** The group a run of country `rank` in `period` belongs to, created on its first run. */
-  private groupOf(byCountry: boolean, rank: number, period: number): number {
+  /**
+   * The group a run of country `rank` (shown as `slot`: itself, or OTHER) in `period` belongs to,
+   * created on its first run.
+   */
+  private groupOf(byCountry: boolean, slot: number, rank: number, period: number): number {
     const runs = this.runs;
     const current = this.currentGroup;
-    if (byCountry) {
+    if (byCountry && slot === rank) {
       // Countries come in rank order and months in key order, so a group's runs are consecutive.
       if (current >= 0 && runs.country[current] === rank && runs.period[current] === period) {
         return current;
       }
       return (this.currentGroup = runs.addGroup(rank, rank, period));
     }
-    if (current >= 0 && runs.period[current] === period) {
+    const country = byCountry ? slot : -1;
+    if (current >= 0 && runs.country[current] === country && runs.period[current] === period) {
       return current;
     }
     let g = this.periodGroups.get(period);
     if (g === undefined) {
-      g = runs.addGroup(-1, rank, period);
+      g = runs.addGroup(country, rank, period);
       this.periodGroups.set(period, g);
     }
     return (this.currentGroup = g);
@@ -362,6 +628,21 @@ export class ColumnarSalesTable {
   }
 }
 
+/** What `extend` needs of a query beyond its shown groups. */
+interface ExtensionPlan {
+  readonly ranks: readonly number[];
+  readonly slots: Int32Array | null;
+  /** The filters' days (see `filterIntervals`). */
+  readonly filter: readonly number[];
+  readonly byCountry: boolean;
+  readonly unit: PeriodUnit | null;
+  readonly fiscalYearStart: number;
+  readonly metrics: readonly MetricSpec[];
+  readonly window: number | null;
+  readonly cumulative: boolean;
+  readonly compare: CompareMode | null;
+}
+
 /** Scratch lists of one group's month spans and day partitions. */
 class MonthSpans {
   monthFrom = new Uint32Array(16);
@@ -376,27 +657,6 @@ class MonthSpans {
       this.monthTo = new Uint32Array(size);
       this.days = new Uint32Array(size);
     }
-  }
-}
-
-function monthKeyOf(day: number): number {
-  const { year, month } = fromDayNumber(day);
-  return year * 12 + month - 1;
-}
-
-/** The group key of a month for the period split; 0 for every month without one. */
-function periodKey(monthKey: number, unit: PeriodUnit | null): number {
-  switch (unit) {
-    case null:
-      return 0;
-    case 'month':
-      return monthKey;
-    case 'quarter': {
-      const year = Math.floor(monthKey / 12);
-      return year * 4 + Math.floor((monthKey - year * 12) / 3);
-    }
-    case 'year':
-      return Math.floor(monthKey / 12);
   }
 }
 

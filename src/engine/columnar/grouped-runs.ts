@@ -130,6 +130,8 @@ export class GroupedRuns {
   ): void {
     const rows = this.rows[g];
     if (rows === 0) {
+      // A group may be created for one country and receive its first rows from another.
+      this.source[g] = source;
       this.rows[g] = count;
       this.sum[g] = sum;
       this.mean[g] = mean;
