@@ -29,6 +29,7 @@ const { DEFAULT_CSV_FORMAT } = require(join(DIST_DIR, 'data/csv/csv-format.js'))
 const { parseIsoDate } = require(join(DIST_DIR, 'common/calendar/day-number.js'));
 // The engine's one entry point.
 const { ColumnarSalesTable, parseMetricName } = require(join(DIST_DIR, 'engine/index.js'));
+const { topCountries } = require(join(DIST_DIR, 'analysis/analysis-rows.js'));
 
 function toDatasetQuery(query) {
   const { spec } = query;
@@ -49,6 +50,8 @@ function toDatasetQuery(query) {
     toDay: day(spec.to),
     groupByCountry: spec.groupByCountry,
     period: spec.period,
+    ...(spec.window ? { window: spec.window } : {}),
+    ...(spec.compare ? { compare: spec.compare } : {}),
     metrics: query.metrics.map((name) => {
       const metric = parseMetricName(name);
       if (metric === null) {
@@ -59,12 +62,42 @@ function toDatasetQuery(query) {
   };
 }
 
-function toGroups(result) {
+/**
+ * The query as the service runs it: `top` first ranks the countries with one query, then folds
+ * the others into OTHER in the second, as `AnalysisService` does.
+ */
+function runner(query) {
+  const datasetQuery = toDatasetQuery(query);
+  const top = query.spec.top;
+  if (!top) {
+    return () => table.query(datasetQuery);
+  }
+  const rankBy = datasetQuery.metrics.find(({ name }) => name === top.rankBy);
+  const ranking = { ...datasetQuery, period: null, metrics: [rankBy] };
+  return () => {
+    const ranked = table.query(ranking).groups;
+    const keepCountries =
+      ranked.length <= top.n
+        ? null
+        : topCountries(
+            ranked.map((group) => ({ country: group.country, value: group.values[0] })),
+            top.n,
+          );
+    return table.query({ ...datasetQuery, keepCountries });
+  };
+}
+
+function toGroups(result, query) {
   return result.groups.map((group) => ({
     country: group.country,
     period: group.period,
     rows: group.rows,
-    values: [...group.values],
+    values: [
+      ...group.values,
+      ...(query.spec.compare
+        ? [group.previous?.rows ?? 0, ...(group.previous?.values ?? group.values.map(() => null))]
+        : []),
+    ],
   }));
 }
 
@@ -93,9 +126,8 @@ if (expectedRowsText !== undefined && rowCount !== Number(expectedRowsText)) {
 
 const queries = {};
 for (const query of loadOnly ? [] : QUERIES) {
-  const datasetQuery = toDatasetQuery(query);
-  const { timing, answer } = await timeRuns(() => table.query(datasetQuery), settings);
-  queries[query.id] = { timing, answer: toGroups(answer) };
+  const { timing, answer } = await timeRuns(runner(query), settings);
+  queries[query.id] = { timing, answer: toGroups(answer, query) };
 }
 
 writeResult({

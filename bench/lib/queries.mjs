@@ -1,11 +1,16 @@
 /**
- * The six benchmark queries, each written once for our engine (a DatasetQuery with ISO dates and
+ * The benchmark queries, each written once for our engine (a DatasetQuery with ISO dates and
  * metric names, resolved in the child) and once in SQL for DuckDB. Every SQL statement returns
  * `country, period, rows, <metric values…>` ordered like our result groups (country, then period),
- * so both answers reduce to the same canonical shape.
+ * so both answers reduce to the same canonical shape. With `compare`, the values go on with the
+ * comparison's row count and metric values (0 and nulls when it has no rows).
+ *
+ * Q7–Q9 are the analysis v2 queries; `target` states their own goal (an absolute p50, or a
+ * multiple of another query's p50 in the same process) instead of the DuckDB ratio.
  */
 
 const RANGE_2024 = `fecha BETWEEN DATE '2024-01-01' AND DATE '2024-12-31'`;
+const MONTH_KEY = 'year(fecha) * 12 + month(fecha) - 1';
 const RANGE_2025 = `fecha BETWEEN DATE '2025-01-01' AND DATE '2025-12-31'`;
 
 export const QUERIES = [
@@ -104,6 +109,83 @@ export const QUERIES = [
     sql: `SELECT country, NULL AS period, count(*) AS n, quantile_cont(value, 0.5)
           FROM sales WHERE fecha BETWEEN DATE '2019-03-15' AND DATE '2021-08-31'
           GROUP BY country ORDER BY country`,
+  },
+  {
+    id: 'Q7',
+    title: 'per-country 12-month rolling median, every month',
+    spec: {
+      countries: null,
+      years: null,
+      from: null,
+      to: null,
+      groupByCountry: true,
+      period: 'month',
+      window: 12,
+    },
+    metrics: ['median'],
+    target: { maxMs: 5 },
+    // A RANGE frame over the month key holds the 12 months ending with each row's month (peers
+    // included), so every row of a month carries that month's window; one row per month is kept.
+    sql: `SELECT country, mk AS period, n, med FROM (
+            SELECT country, mk,
+              count(*) OVER w AS n,
+              quantile_cont(value, 0.5) OVER w AS med,
+              row_number() OVER (PARTITION BY country, mk) AS rn
+            FROM (SELECT country, ${MONTH_KEY} AS mk, value FROM sales)
+            WINDOW w AS (PARTITION BY country ORDER BY mk RANGE BETWEEN 11 PRECEDING AND CURRENT ROW)
+          ) WHERE rn = 1 ORDER BY 1, 2`,
+  },
+  {
+    id: 'Q8',
+    title: 'Q2 with compare=previous_year (2024 against 2023)',
+    spec: {
+      countries: null,
+      years: [2024],
+      from: null,
+      to: null,
+      groupByCountry: true,
+      period: null,
+      compare: 'previous_year',
+    },
+    metrics: ['mean', 'median', 'max'],
+    target: { relativeTo: 'Q1', factor: 2 },
+    sql: `WITH yearly AS (
+            SELECT country, year(fecha) AS y, count(*) AS n,
+              avg(value) AS a, quantile_cont(value, 0.5) AS m, max(value) AS x
+            FROM sales WHERE fecha BETWEEN DATE '2023-01-01' AND DATE '2024-12-31' GROUP BY ALL
+          ), compared AS (
+            SELECT *, lag(y) OVER w AS py, lag(n) OVER w AS pn, lag(a) OVER w AS pa,
+              lag(m) OVER w AS pm, lag(x) OVER w AS px
+            FROM yearly WINDOW w AS (PARTITION BY country ORDER BY y)
+          )
+          SELECT country, NULL AS period, n, a, m, x,
+            CASE WHEN py = 2023 THEN pn ELSE 0 END,
+            CASE WHEN py = 2023 THEN pa END, CASE WHEN py = 2023 THEN pm END,
+            CASE WHEN py = 2023 THEN px END
+          FROM compared WHERE y = 2024 ORDER BY country`,
+  },
+  {
+    id: 'Q9',
+    title: 'top 5 countries by mean, the rest as OTHER: mean, median, max',
+    spec: {
+      countries: null,
+      years: null,
+      from: null,
+      to: null,
+      groupByCountry: true,
+      period: null,
+      top: { n: 5, rankBy: 'mean' },
+    },
+    metrics: ['mean', 'median', 'max'],
+    target: { maxMs: 2 },
+    sql: `WITH kept AS (
+            SELECT country FROM sales GROUP BY country ORDER BY avg(value) DESC, country LIMIT 5
+          ), labelled AS (
+            SELECT CASE WHEN country IN (SELECT country FROM kept) THEN country ELSE 'OTHER' END AS c,
+              value FROM sales
+          )
+          SELECT c, NULL AS period, count(*), avg(value), quantile_cont(value, 0.5), max(value)
+          FROM labelled GROUP BY c ORDER BY c`,
   },
 ];
 

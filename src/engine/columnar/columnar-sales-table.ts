@@ -11,6 +11,7 @@ import {
   fiscalYearOfMonthKey,
   monthKeyOfDay,
   periodDays,
+  periodOfDay,
   periodOfMonthKey,
   weekOfDay,
 } from 'src/common/calendar/periods';
@@ -135,6 +136,9 @@ export class ColumnarSalesTable {
     const yearSet = years === null ? null : new Set(years);
     const from = fromDay ?? Number.NEGATIVE_INFINITY;
     const to = toDay ?? Number.POSITIVE_INFINITY;
+    const window = period === null ? null : (query.window ?? null);
+    const cumulative = period !== null && query.cumulative === true;
+    const compare = query.compare ?? null;
     const shown = this.answer(
       ranks,
       yearSet,
@@ -145,10 +149,9 @@ export class ColumnarSalesTable {
       metrics,
       fiscalYearStart,
       slots,
+      // A window or running total replaces the groups' own values.
+      window === null && !cumulative,
     );
-    const window = period === null ? null : (query.window ?? null);
-    const cumulative = period !== null && query.cumulative === true;
-    const compare = query.compare ?? null;
     if (window === null && !cumulative && compare === null) {
       return shown;
     }
@@ -176,6 +179,7 @@ export class ColumnarSalesTable {
     metrics: readonly MetricSpec[],
     fiscalYearStart: number,
     slots: Int32Array | null,
+    measure: boolean,
   ): DatasetQueryResult {
     const runs = this.runs;
     runs.reset(metrics.some((metric) => metric.kind === 'variance' || metric.kind === 'stddev'));
@@ -202,7 +206,7 @@ export class ColumnarSalesTable {
         country: byCountry ? this.countryName(runs.country[g]) : null,
         period: unit === null ? null : runs.period[g],
         rows,
-        values: this.valuesOf(g, metrics),
+        values: measure ? this.valuesOf(g, metrics) : [],
       });
     }
     return { matchedRows, groups };
@@ -321,6 +325,18 @@ export class ColumnarSalesTable {
     return { matchedRows: shown.matchedRows, groups };
   }
 
+  /** How many of the `window` periods ending with `key` overlap the dataset's date span. */
+  private periodsWithData(
+    key: number,
+    window: number,
+    unit: PeriodUnit,
+    fiscalYearStart: number,
+  ): number {
+    const first = periodOfDay(this.layout.minDay, unit, fiscalYearStart);
+    const last = periodOfDay(this.layout.maxDay, unit, fiscalYearStart);
+    return Math.max(0, Math.min(key, last) - Math.max(key - window + 1, first) + 1);
+  }
+
   /** The country ranks whose rows a shown group's slot holds. */
   private slotRanks(slot: number, plan: ExtensionPlan): readonly number[] {
     if (!plan.byCountry) {
@@ -409,23 +425,6 @@ export class ColumnarSalesTable {
         }
       }
     }
-  }
-
-  /** How many of the `window` periods ending with `key` overlap the dataset's date span. */
-  private periodsWithData(
-    key: number,
-    window: number,
-    unit: PeriodUnit,
-    fiscalYearStart: number,
-  ): number {
-    let count = 0;
-    for (let k = key - window + 1; k <= key; k++) {
-      const { first, last } = periodDays(k, unit, fiscalYearStart);
-      if (last >= this.layout.minDay && first <= this.layout.maxDay) {
-        count++;
-      }
-    }
-    return count;
   }
 
   /**
