@@ -176,6 +176,7 @@ function repositoryOf(sales: readonly Sale[]): DatasetRepository {
     summary: () => Promise.resolve(summary),
     query: (_name: string, query: DatasetQuery) => Promise.resolve(table.query(query)),
     loadedRows: () => table.rowCount,
+    backends: () => Promise.resolve([]),
   };
 }
 

@@ -19,6 +19,7 @@ import {
   type AnalysisRow,
 } from 'src/data/clickhouse/sales-sql';
 import type { DatasetSummary } from 'src/data/dataset.repository';
+import { refuseUnsupportedParameters } from 'src/data/clickhouse/unsupported-parameters';
 import { DatasetNotFoundError } from 'src/data/errors/dataset-not-found.error';
 
 /**
@@ -128,6 +129,7 @@ export class ClickHouseDatasetRepository implements OnModuleInit {
 
   async query(name: string, query: DatasetQuery): Promise<DatasetQueryResult> {
     const dataset = this.get(name);
+    refuseUnsupportedParameters(query);
     const sql = analysisSql(tableRef(this.gateway.config.database, dataset.table), query);
     const rows = await this.withSchema(() =>
       this.gateway.rows<AnalysisRow>(sql, ANALYSIS_SETTINGS),

@@ -59,7 +59,7 @@ function dateLiteral(day: number): string {
   return `toDate('${formatIsoDate(Number(integerLiteral(day)))}')`;
 }
 
-const PERIOD_EXPRESSIONS: Record<PeriodUnit, string> = {
+const PERIOD_EXPRESSIONS: Record<Exclude<PeriodUnit, 'week'>, string> = {
   year: 'toYear(date)',
   quarter: 'toYear(date) * 4 + toQuarter(date) - 1',
   month: 'toYear(date) * 12 + toMonth(date) - 1',
@@ -142,6 +142,10 @@ export function analysisSql(table: string, query: DatasetQuery): string {
   if (query.groupByCountry) {
     keys.push('g_country');
     inner.push('toString(country) AS g_country');
+  }
+  if (query.period === 'week') {
+    // Refused before SQL is built (see unsupported-parameters.ts).
+    throw new TypeError('ISO weeks are not computed in ClickHouse');
   }
   if (query.period) {
     keys.push('g_period');
