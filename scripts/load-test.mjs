@@ -169,7 +169,14 @@ async function main() {
     await sleep(SETTLE_MS);
     const rssAfterWarmUp = rssBytes(child.pid);
 
-    const { result, unexpected } = await run(base, DURATION_SECONDS);
+    // RSS under load: the highest of one-second samples taken during the measured run.
+    let rssUnderLoad = 0;
+    const sampler = setInterval(() => {
+      rssUnderLoad = Math.max(rssUnderLoad, rssBytes(child.pid));
+    }, 1000);
+    const { result, unexpected } = await run(base, DURATION_SECONDS).finally(() =>
+      clearInterval(sampler),
+    );
     await sleep(SETTLE_MS);
     if (child.exitCode !== null) {
       throw new Error(`the server exited with status ${child.exitCode} during the run`);
@@ -187,7 +194,8 @@ async function main() {
           `latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms`,
         `responses: 2xx ${result['2xx']}, 4xx ${result['4xx']}, 5xx ${result['5xx']}; ` +
           `errors ${result.errors}, timeouts ${result.timeouts}, unexpected statuses ${unexpectedCount}`,
-        `RSS: ${mib(rssAfterWarmUp)} after the warm-up, ${mib(rssAfterRun)} after the run ` +
+        `RSS: ${mib(rssAfterWarmUp)} after the warm-up, up to ${mib(rssUnderLoad)} under load, ` +
+          `${mib(rssAfterRun)} after the run ` +
           `(${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)}%, limit +${(MAX_RSS_GROWTH * 100).toFixed(0)}%)`,
       ].join('\n'),
     );

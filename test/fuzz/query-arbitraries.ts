@@ -219,7 +219,8 @@ const RAW_FRAGMENTS = [
   ';metrics=mean',
 ];
 
-const longText = fc
+/** 1,000 to 10,000 characters of one repeated unit: separators, escapes, multi-byte text. */
+export const longText = fc
   .record({
     unit: fc.constantFrom('a', 'AR,', '9', ',', '%', 'é', 'p9', 'mean,', '%E0'),
     length: fc.integer({ min: 1_000, max: 10_000 }),
