@@ -11,9 +11,11 @@ import { REJECTED_ROWS_HEADER } from 'src/common/http/header-names';
 import {
   ApiProblemResponses,
   ProblemDetailsDto,
+  ApiRateLimitedResponse,
 } from 'src/common/problem/api-problem-responses.decorator';
 
 @ApiTags('analysis')
+@ApiRateLimitedResponse()
 @ApiExtraModels(ProblemDetailsDto)
 @Controller({ path: 'datasets', version: '1' })
 export class AnalysisController {

@@ -5,10 +5,12 @@ import { DatasetSummaryDto } from 'src/analysis/dto/analysis-response.dto';
 import {
   ApiProblemResponses,
   ProblemDetailsDto,
+  ApiRateLimitedResponse,
 } from 'src/common/problem/api-problem-responses.decorator';
 import { DatasetRepository, type DatasetSummary } from 'src/data/dataset.repository';
 
 @ApiTags('datasets')
+@ApiRateLimitedResponse()
 @ApiExtraModels(ProblemDetailsDto)
 @Controller({ path: 'datasets', version: '1' })
 export class DatasetsController {

@@ -1,12 +1,8 @@
-import { Controller, Get, Header } from '@nestjs/common';
-import {
-  ApiOkResponse,
-  ApiOperation,
-  ApiServiceUnavailableResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { Controller, Get, Header, HttpStatus } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { HealthCheckResult } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
+import { ApiProblemResponses } from 'src/common/problem/api-problem-responses.decorator';
 import { HealthService, type ReadinessReport } from 'src/health/health.service';
 
 const READY_EXAMPLE = {
@@ -47,9 +43,11 @@ export class HealthController {
     description: 'Route traffic here only while this answers 200. Reports the rows loaded.',
   })
   @ApiOkResponse({ schema: { example: READY_EXAMPLE } })
-  @ApiServiceUnavailableResponse({
-    description:
-      'Shutting down or a dataset is missing (application/problem+json, e.g. "Not ready: lifecycle (shutting down)").',
+  @ApiProblemResponses({
+    status: HttpStatus.SERVICE_UNAVAILABLE,
+    description: 'Shutting down or a dataset is missing.',
+    detail: 'Not ready: lifecycle (shutting down)',
+    instance: '/health/ready',
   })
   ready(): Promise<ReadinessReport> {
     return this.health.readiness();
@@ -59,7 +57,12 @@ export class HealthController {
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Alias of /health/ready' })
   @ApiOkResponse({ schema: { example: READY_EXAMPLE } })
-  @ApiServiceUnavailableResponse({ description: 'As /health/ready.' })
+  @ApiProblemResponses({
+    status: HttpStatus.SERVICE_UNAVAILABLE,
+    description: 'As /health/ready.',
+    detail: 'Not ready: lifecycle (shutting down)',
+    instance: '/health',
+  })
   check(): Promise<ReadinessReport> {
     return this.health.readiness();
   }

@@ -1,5 +1,5 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { prometheusContentType } from 'prom-client';
 import { PrometheusService } from 'src/observability/prometheus.service';
@@ -18,8 +18,10 @@ export class MetricsController {
     description:
       'Process metrics, request durations by route template, problem responses by type, rows and load time per dataset, and log lines dropped by level because stdout fell behind. Not rate limited.',
   })
-  @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'Metrics in the Prometheus text format, version 0.0.4.' })
+  @ApiOkResponse({
+    description: 'Metrics in the Prometheus text format, version 0.0.4.',
+    content: { 'text/plain': { schema: { type: 'string' } } },
+  })
   scrape(): Promise<string> {
     return this.prometheus.render();
   }

@@ -12,7 +12,6 @@ export class PyInt {
   constructor(readonly value: number) {}
 }
 
-
 const NUMBER = /-?\d+(\.\d+)?([eE][+-]?\d+)?/y;
 const TAG = '\u0000py';
 

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { AppModule } from 'src/app.module';
 import { configureApp } from 'src/app.setup';
 import { clickHouseBackedDefault } from 'test/support/clickhouse';
+import { enforceContract } from 'test/support/openapi-contract';
 
 export const FIXTURES = resolve(__dirname, '..', 'fixtures');
 
@@ -16,7 +17,8 @@ const TEST_DEFAULTS: Record<string, string> = { LOG_LEVEL: 'silent', RATE_LIMIT_
 /**
  * Starts the real application (real CSV repository, real pipes, filters, middleware and guards)
  * on the given environment, which is applied before the configuration is read and restored
- * afterwards. An `undefined` value unsets that variable.
+ * afterwards (an `undefined` value unsets that variable). Every response it sends is checked
+ * against its OpenAPI document.
  */
 export async function createTestApp(
   env: Record<string, string | undefined>,
@@ -38,6 +40,7 @@ export async function createTestApp(
     const app = moduleRef.createNestApplication({ logger: false });
     configureApp(app);
     await app.init();
+    enforceContract(app);
     return app;
   } finally {
     setVariables(saved);

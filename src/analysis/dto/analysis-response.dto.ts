@@ -16,7 +16,7 @@ export class NormalisedQueryDto {
   })
   countries!: string[];
 
-  @ApiProperty({ type: [Number], nullable: true, example: [2024] })
+  @ApiProperty({ type: 'integer', isArray: true, nullable: true, example: [2024] })
   years!: number[] | null;
 
   @ApiProperty({ type: String, nullable: true, example: '2024-03-01' })
@@ -78,7 +78,7 @@ export class AnalysisResponseDto {
     type: 'array',
     items: {
       type: 'object',
-      additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }], nullable: true },
+      additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number', nullable: true }] },
     },
     example: [
       { country: 'AR', quarter: '2024-Q1', mean: 812.4, median: 790.15, p90: 1260.3 },
@@ -128,7 +128,7 @@ export class DatasetSummaryDto {
   @ApiProperty({ type: DateRangeDto, nullable: true })
   dateRange!: DateRangeDto | null;
 
-  @ApiProperty({ example: [2023, 2024, 2025] })
+  @ApiProperty({ type: 'integer', isArray: true, example: [2023, 2024, 2025] })
   years!: number[];
 
   @ApiProperty({ example: '2026-01-05T10:00:00.000Z' })

@@ -10,6 +10,7 @@ import {
 } from '@nestjs/swagger';
 import { LegacyDetailDto, LegacyValidationErrorDto } from 'src/analysis/legacy/legacy-error-bodies';
 import { LegacyErrorsFilter } from 'src/analysis/legacy/legacy-errors.filter';
+import { LegacyGlobalDto, LegacyMetricsDto } from 'src/analysis/legacy/legacy-response.dto';
 import type { LegacyAnalysisQuery } from 'src/analysis/legacy/legacy-analysis-query.dto';
 import { LegacyAnalysisQueryDto } from 'src/analysis/legacy/legacy-analysis-query.dto';
 import { LegacyAnalysisQueryPipe } from 'src/analysis/legacy/legacy-analysis-query.pipe';
@@ -20,10 +21,12 @@ import {
 } from 'src/analysis/legacy/legacy-analysis.service';
 import { RejectedRowsInterceptor } from 'src/analysis/rejected-rows.interceptor';
 import { REJECTED_ROWS_HEADER } from 'src/common/http/header-names';
+import { ApiRateLimitedResponse } from 'src/common/problem/api-problem-responses.decorator';
 import { PythonJsonInterceptor } from 'src/common/serialization/python-json.interceptor';
 
 @ApiTags('compatible')
-@ApiExtraModels(LegacyAnalysisQueryDto, LegacyDetailDto, LegacyValidationErrorDto)
+@ApiRateLimitedResponse()
+@ApiExtraModels(LegacyDetailDto, LegacyValidationErrorDto, LegacyMetricsDto, LegacyGlobalDto)
 @UseFilters(LegacyErrorsFilter)
 @Controller('data_analysis')
 export class LegacyAnalysisController {
@@ -47,6 +50,16 @@ export class LegacyAnalysisController {
     },
     content: {
       'application/json': {
+        schema: {
+          oneOf: [
+            {
+              description: 'One member per included country that has rows, sorted by code.',
+              type: 'object',
+              additionalProperties: { $ref: getSchemaPath(LegacyMetricsDto) },
+            },
+            { $ref: getSchemaPath(LegacyGlobalDto) },
+          ],
+        },
         examples: {
           perCountry: {
             summary: 'mean=true&median=true&include_ar=true&include_cl=true',

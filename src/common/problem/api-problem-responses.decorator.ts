@@ -1,5 +1,6 @@
 import { applyDecorators, HttpStatus } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
+import { STATUS_CODES } from 'node:http';
 import {
   PROBLEM_CONTENT_TYPE,
   PROBLEM_TYPES,
@@ -35,7 +36,10 @@ export function ApiProblemResponses(
           [PROBLEM_CONTENT_TYPE]: {
             schema: { $ref: '#/components/schemas/ProblemDetailsDto' },
             example: {
-              ...(TYPE_AND_TITLE[status] ?? { type: PROBLEM_TYPES.generic, title: 'Error' }),
+              ...(TYPE_AND_TITLE[status] ?? {
+                type: PROBLEM_TYPES.generic,
+                title: STATUS_CODES[status] ?? 'Error',
+              }),
               status,
               ...rest,
               ...(errors ? { errors } : {}),
@@ -48,3 +52,30 @@ export function ApiProblemResponses(
 }
 
 export { ProblemDetailsDto };
+
+/** Documents the 429 that every rate-limited route answers once a client's budget is spent. */
+export function ApiRateLimitedResponse(): MethodDecorator & ClassDecorator {
+  return ApiResponse({
+    status: HttpStatus.TOO_MANY_REQUESTS,
+    description: 'More than RATE_LIMIT_PER_MINUTE requests from this client in the last minute.',
+    headers: {
+      'Retry-After': {
+        description: 'Seconds until the client may send again.',
+        schema: { type: 'integer', example: 42 },
+      },
+    },
+    content: {
+      [PROBLEM_CONTENT_TYPE]: {
+        schema: { $ref: '#/components/schemas/ProblemDetailsDto' },
+        example: {
+          type: PROBLEM_TYPES.generic,
+          title: 'Too Many Requests',
+          status: HttpStatus.TOO_MANY_REQUESTS,
+          detail:
+            'Too many requests: the limit is 600 per minute per client; retry after the number of seconds in Retry-After',
+          instance: '/v1/datasets/sales/analysis?metrics=mean',
+        },
+      },
+    },
+  });
+}
