@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -36,13 +36,22 @@ describe('the OpenAPI document', () => {
 
   it('should pass the recommended Redocly ruleset without errors or warnings', async () => {
     // Exit code 1 when errors are found; the JSON report on stdout says what they are either way.
+    // The one accepted exception, the bearer scheme no operation uses yet, is listed in the
+    // ignore file Redocly reads from the working directory.
+    copyFileSync(
+      join(FIXTURES, 'openapi', '.redocly.lint-ignore.yaml'),
+      join(dir, '.redocly.lint-ignore.yaml'),
+    );
     const { stdout } = await run(
       join(BIN, 'redocly'),
-      ['lint', documentFile, '--extends=recommended', '--format=json'],
-      { env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' } },
+      ['lint', 'openapi.json', '--extends=recommended', '--format=json'],
+      {
+        cwd: dir,
+        env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
+      },
     ).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }));
     const report = JSON.parse(stdout) as {
-      totals: { errors: number; warnings: number };
+      totals: { errors: number; warnings: number; ignored: number };
       problems: { ruleId: string; message: string; location: { pointer: string }[] }[];
     };
     expect(
@@ -50,7 +59,7 @@ describe('the OpenAPI document', () => {
         ({ ruleId, message, location }) => `${ruleId} at ${location[0]?.pointer}: ${message}`,
       ),
     ).toEqual([]);
-    expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });
+    expect(report.totals).toEqual({ errors: 0, warnings: 0, ignored: 1 });
   }, 120_000);
 
   it('should generate TypeScript types that compile and describe the answers', async () => {

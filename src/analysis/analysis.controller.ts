@@ -12,10 +12,12 @@ import {
   ApiProblemResponses,
   ProblemDetailsDto,
   ApiRateLimitedResponse,
+  ApiBackendUnavailableResponse,
 } from 'src/common/problem/api-problem-responses.decorator';
 
 @ApiTags('analysis')
 @ApiRateLimitedResponse()
+@ApiBackendUnavailableResponse()
 @ApiExtraModels(ProblemDetailsDto)
 @Controller({ path: 'datasets', version: '1' })
 export class AnalysisController {

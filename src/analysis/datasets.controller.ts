@@ -6,11 +6,13 @@ import {
   ApiProblemResponses,
   ProblemDetailsDto,
   ApiRateLimitedResponse,
+  ApiBackendUnavailableResponse,
 } from 'src/common/problem/api-problem-responses.decorator';
 import { DatasetRepository, type DatasetSummary } from 'src/data/dataset.repository';
 
 @ApiTags('datasets')
 @ApiRateLimitedResponse()
+@ApiBackendUnavailableResponse()
 @ApiExtraModels(ProblemDetailsDto)
 @Controller({ path: 'datasets', version: '1' })
 export class DatasetsController {

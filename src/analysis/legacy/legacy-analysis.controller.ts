@@ -98,6 +98,23 @@ export class LegacyAnalysisController {
     },
   })
   @ApiResponse({
+    status: HttpStatus.SERVICE_UNAVAILABLE,
+    description:
+      'The default dataset lives in ClickHouse, which refused, timed out or is overloaded; retry after Retry-After seconds.',
+    headers: {
+      'Retry-After': {
+        description: 'Seconds to wait before retrying.',
+        schema: { type: 'integer', example: 5 },
+      },
+    },
+    content: {
+      'application/json': {
+        schema: { $ref: getSchemaPath(LegacyDetailDto) },
+        example: { detail: 'ClickHouse is unavailable: connection refused. Retry later.' },
+      },
+    },
+  })
+  @ApiResponse({
     status: HttpStatus.UNPROCESSABLE_ENTITY,
     description:
       "A value that is not a boolean or an integer, or an unknown parameter: the original's pydantic v1 validation body, one entry per bad parameter.",

@@ -79,3 +79,30 @@ export function ApiRateLimitedResponse(): MethodDecorator & ClassDecorator {
     },
   });
 }
+
+/** Documents the 503 of routes that read a dataset from an external backend (ClickHouse). */
+export function ApiBackendUnavailableResponse(): MethodDecorator & ClassDecorator {
+  return ApiResponse({
+    status: HttpStatus.SERVICE_UNAVAILABLE,
+    description:
+      'The dataset lives in ClickHouse, which refused, timed out or is overloaded; retry after Retry-After seconds.',
+    headers: {
+      'Retry-After': {
+        description: 'Seconds to wait before retrying.',
+        schema: { type: 'integer', example: 5 },
+      },
+    },
+    content: {
+      [PROBLEM_CONTENT_TYPE]: {
+        schema: { $ref: '#/components/schemas/ProblemDetailsDto' },
+        example: {
+          type: PROBLEM_TYPES.unavailable,
+          title: 'Data backend unavailable',
+          status: HttpStatus.SERVICE_UNAVAILABLE,
+          detail: 'ClickHouse is unavailable: connection refused. Retry later.',
+          instance: '/v1/datasets/sales/analysis?metrics=mean',
+        },
+      },
+    },
+  });
+}
