@@ -156,7 +156,7 @@ function captureResponse(response: ServerResponse): CapturedResponse {
   };
   const writeHead = response.writeHead.bind(response) as (...args: unknown[]) => ServerResponse;
   // Headers given to writeHead (a cached answer's replay) never show in getHeader().
-  response.writeHead = ((...args: unknown[]) => {
+  response.writeHead = (...args: unknown[]) => {
     const headers = args.find((arg) => typeof arg === 'object' && arg !== null);
     const pairs = Array.isArray(headers)
       ? (headers as unknown[]).flatMap((item, index, all) =>
@@ -168,7 +168,7 @@ function captureResponse(response: ServerResponse): CapturedResponse {
       headContentType = String(contentType[1]);
     }
     return writeHead(...args);
-  });
+  };
   const write = response.write.bind(response) as (...args: unknown[]) => boolean;
   const end = response.end.bind(response) as (...args: unknown[]) => ServerResponse;
   response.write = ((...args: unknown[]) => {
@@ -188,23 +188,31 @@ function captureResponse(response: ServerResponse): CapturedResponse {
   };
 }
 
+/** Whether a server 'request' listener is the contract check, for tests that count listeners. */
+export function isContractListener(listener: unknown): boolean {
+  return typeof listener === 'function' && listener.name === 'checkAgainstContract';
+}
+
 /** Checks every response the application's HTTP server sends from now on. */
 export function enforceContract(app: INestApplication): void {
   const contract = new OpenApiContract(createOpenApiDocument(app));
   const server = app.getHttpServer() as Server;
-  server.prependListener('request', (request: IncomingMessage, response: ServerResponse) => {
-    const captured = captureResponse(response);
-    response.once('finish', () => {
-      const violation = contract.check(
-        request.method ?? 'GET',
-        request.url ?? '/',
-        response.statusCode,
-        captured.contentType(),
-        request.method === 'HEAD' ? undefined : captured.body(),
-      );
-      if (violation !== undefined) {
-        violations.push(violation);
-      }
-    });
-  });
+  server.prependListener(
+    'request',
+    function checkAgainstContract(request: IncomingMessage, response: ServerResponse) {
+      const captured = captureResponse(response);
+      response.once('finish', () => {
+        const violation = contract.check(
+          request.method ?? 'GET',
+          request.url ?? '/',
+          response.statusCode,
+          captured.contentType(),
+          request.method === 'HEAD' ? undefined : captured.body(),
+        );
+        if (violation !== undefined) {
+          violations.push(violation);
+        }
+      });
+    },
+  );
 }
