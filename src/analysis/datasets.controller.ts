@@ -32,12 +32,20 @@ export class DatasetsController {
       'Rows, countries with their row counts, date span, years, load time, source file name and content hash.',
   })
   @ApiOkResponse({ type: DatasetSummaryDto })
-  @ApiProblemResponses({
-    status: HttpStatus.NOT_FOUND,
-    description: 'No dataset has that name.',
-    detail: "Dataset 'salez' does not exist. Available datasets: sales",
-    instance: '/v1/datasets/salez',
-  })
+  @ApiProblemResponses(
+    {
+      status: HttpStatus.BAD_REQUEST,
+      description: 'A dataset name that is not valid (bad percent-encoding, unknown characters).',
+      detail: "Invalid query parameter: 'dataset' is not a valid percent-encoded path segment",
+      instance: '/v1/datasets/%FF',
+    },
+    {
+      status: HttpStatus.NOT_FOUND,
+      description: 'No dataset has that name.',
+      detail: "Dataset 'salez' does not exist. Available datasets: sales",
+      instance: '/v1/datasets/salez',
+    },
+  )
   describe(@Param() { dataset }: DatasetParamDto): Promise<DatasetSummary> {
     return this.datasets.summary(dataset);
   }
