@@ -485,7 +485,15 @@ describe('explore page (Chromium)', () => {
       );
     // 200% zoom of a 1280×800 window: half the CSS pixels at twice the density.
     await page.setViewportSize({ width: 640, height: 400 });
-    await page.evaluate(() => new Promise(requestAnimationFrame));
+    // Chart.js resizes its canvas from a ResizeObserver callback, some frames after the viewport
+    // changes: wait for the layout to settle (up to 5 s), then check the width it settled at.
+    await page
+      .waitForFunction(
+        () => document.documentElement.scrollWidth <= document.documentElement.clientWidth,
+        undefined,
+        { timeout: 5_000 },
+      )
+      .catch(() => undefined);
     await expect(overflow()).resolves.toBeLessThanOrEqual(0);
     await page.screenshot({ path: screenshotPath('explore-zoom-200.png'), fullPage: true });
     await page.close();
