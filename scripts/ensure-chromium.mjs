@@ -27,10 +27,7 @@ if (process.getuid?.() !== 0 || !hasApt) {
 
 console.log(`Installing ${PACKAGES.join(', ')} with apt-get for the browser tests`);
 const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-for (const args of [
-  ['update'],
-  ['install', '-y', '--no-install-recommends', ...PACKAGES],
-]) {
+for (const args of [['update'], ['install', '-y', '--no-install-recommends', ...PACKAGES]]) {
   const run = spawnSync(APT[0], [...APT.slice(1), ...args], { stdio: 'inherit', env });
   if (run.status !== 0) {
     console.error(`apt-get ${args[0]} failed (exit ${run.status}). ${manual}`);
