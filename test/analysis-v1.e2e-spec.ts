@@ -48,6 +48,7 @@ describe('v1 API', () => {
           loadedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
           source: 'sales.csv',
           sha256: createHash('sha256').update(readFileSync(FIXTURE)).digest('hex'),
+          version: expect.stringMatching(/^[0-9a-f]{16}$/),
           rejectedRows: 0,
           rejectedExamples: [],
         },
@@ -57,6 +58,8 @@ describe('v1 API', () => {
     it('should describe one dataset', async () => {
       const response = await get('/v1/datasets/sales').expect(200);
       expect(response.body).toMatchObject({ name: 'sales', rows: 10, source: 'sales.csv' });
+      const [listed] = (await get('/v1/datasets').expect(200)).body as { version: string }[];
+      expect(response.body.version).toBe(listed.version);
       expect(JSON.stringify(response.body)).not.toContain(FIXTURES);
     });
 

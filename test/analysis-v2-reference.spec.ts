@@ -168,6 +168,7 @@ function repositoryOf(sales: readonly Sale[]): DatasetRepository {
     loadedAt: '2026-01-01T00:00:00.000Z',
     source: 'sales.csv',
     sha256: '',
+    version: '0000000000000000',
     rejectedRows: 0,
     rejectedExamples: [],
   };
@@ -176,6 +177,8 @@ function repositoryOf(sales: readonly Sale[]): DatasetRepository {
     summary: () => Promise.resolve(summary),
     query: (_name: string, query: DatasetQuery) => Promise.resolve(table.query(query)),
     loadedRows: () => table.rowCount,
+    versionOf: () => Promise.resolve(summary.version),
+    catalogueVersion: () => Promise.resolve(summary.version),
     backends: () => Promise.resolve([]),
   };
 }

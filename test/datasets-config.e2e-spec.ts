@@ -1,4 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { createTestApp, FIXTURES } from 'test/support/test-app';
@@ -53,5 +55,54 @@ describe('several datasets from DATASETS_FILE', () => {
 
   it('should keep the compatible endpoint on the default dataset', async () => {
     await get('/data_analysis?max_value=true&include_ar=true').expect(200, { AR: { max: 400 } });
+  });
+});
+
+describe('dataset version ids', () => {
+  const folder = mkdtempSync(join(tmpdir(), 'dataset-versions-'));
+  const sales = join(FIXTURES, 'e2e', 'sales.csv');
+  let app: INestApplication;
+
+  beforeAll(async () => {
+    copyFileSync(sales, join(folder, 'copy.csv'));
+    writeFileSync(
+      join(folder, 'datasets.json'),
+      JSON.stringify({
+        datasets: [
+          { name: 'same-bytes', path: 'copy.csv' },
+          { name: 'lenient', path: sales, lenient: true },
+        ],
+      }),
+    );
+    app = await createTestApp({ DATA_PATH: sales, DATASETS_FILE: join(folder, 'datasets.json') });
+  });
+
+  afterAll(async () => {
+    await app.close();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  const versionOf = async (dataset: string): Promise<string> => {
+    const response = await request(app.getHttpServer()).get(`/v1/datasets/${dataset}`).expect(200);
+    return (response.body as { version: string }).version;
+  };
+
+  it('should give the same bytes read the same way the same version, whatever the file name', async () => {
+    const version = await versionOf('sales');
+    expect(version).toMatch(/^[0-9a-f]{16}$/);
+    await expect(versionOf('same-bytes')).resolves.toBe(version);
+  });
+
+  it('should give the same bytes read another way another version', async () => {
+    // Leniency changes which rows a file yields, so it is part of what the data is.
+    await expect(versionOf('lenient')).resolves.not.toBe(await versionOf('sales'));
+  });
+
+  it('should show in the list the versions each dataset shows', async () => {
+    const response = await request(app.getHttpServer()).get('/v1/datasets').expect(200);
+    const listed = response.body as { name: string; version: string }[];
+    for (const { name, version } of listed) {
+      await expect(versionOf(name)).resolves.toBe(version);
+    }
   });
 });

@@ -17,6 +17,7 @@ const SUMMARY: DatasetSummary = {
   loadedAt: '2026-01-01T00:00:00.000Z',
   source: 'sales.csv',
   sha256: 'abc',
+  version: '0123456789abcdef',
   rejectedRows: 0,
   rejectedExamples: [],
 };
@@ -31,6 +32,8 @@ describe(AnalysisService.name, () => {
       summary: jest.fn().mockResolvedValue(SUMMARY),
       query: jest.fn(),
       loadedRows: jest.fn(),
+      versionOf: jest.fn(),
+      catalogueVersion: jest.fn(),
       backends: jest.fn(),
     };
     sut = new AnalysisService(repository);

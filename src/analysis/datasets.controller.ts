@@ -29,7 +29,7 @@ export class DatasetsController {
   @ApiOperation({
     summary: 'Describe one dataset',
     description:
-      'Rows, countries with their row counts, date span, years, load time, source file name and content hash.',
+      'Rows, countries with their row counts, date span, years, load time, source file name, content hash and the version id of the data, which changes whenever the data does.',
   })
   @ApiOkResponse({ type: DatasetSummaryDto })
   @ApiProblemResponses(

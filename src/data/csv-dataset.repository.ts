@@ -10,6 +10,7 @@ import {
   type BackendStatus,
   type DatasetSummary,
 } from 'src/data/dataset.repository';
+import { catalogueVersionOf, versionId } from 'src/data/dataset-version';
 import { DatasetNotFoundError } from 'src/data/errors/dataset-not-found.error';
 
 interface LoadedDataset {
@@ -64,6 +65,16 @@ export class CsvDatasetRepository extends DatasetRepository implements OnModuleI
     return Promise.resolve(this.get(dataset).table.query(query));
   }
 
+  versionOf(dataset: string): Promise<string> {
+    return Promise.resolve(this.get(dataset).summary.version);
+  }
+
+  catalogueVersion(): Promise<string> {
+    return Promise.resolve(
+      catalogueVersionOf([...this.datasets.values()].map(({ summary }) => summary)),
+    );
+  }
+
   loadedRows(): number {
     let rows = 0;
     for (const { summary } of this.datasets.values()) {
@@ -114,6 +125,8 @@ export class CsvDatasetRepository extends DatasetRepository implements OnModuleI
       loadedAt: new Date().toISOString(),
       source: dataset.source,
       sha256: loaded.sha256,
+      // The same bytes read with other columns, date format or leniency are other data.
+      version: versionId([loaded.sha256, dataset.format, dataset.lenient]),
       rejectedRows: loaded.rejectedRows,
       rejectedExamples: loaded.rejectedExamples,
     };

@@ -26,6 +26,11 @@ export interface DatasetSummary {
   readonly source: string;
   /** SHA-256 of the source file's bytes, hex. */
   readonly sha256: string;
+  /**
+   * Identifies the data as it is now: derived from the content and from how it was read, and new
+   * whenever the data changes. Cache keys and ETags carry it.
+   */
+  readonly version: string;
   /** Rows skipped in lenient mode (always 0 in the default strict mode). */
   readonly rejectedRows: number;
   readonly rejectedExamples: readonly RejectedRowExample[];
@@ -56,6 +61,16 @@ export abstract class DatasetRepository {
 
   /** Total rows across datasets once everything is loaded, for health checks. */
   abstract loadedRows(): number;
+
+  /**
+   * The dataset's current version id (the `version` of its summary), cheap enough to ask on every
+   * request.
+   * @throws DatasetNotFoundError
+   */
+  abstract versionOf(dataset: string): Promise<string>;
+
+  /** One id for every dataset's current version together: changes when any of them does. */
+  abstract catalogueVersion(): Promise<string>;
 
   /** External stores behind the datasets and whether they answer; empty when all is in memory. */
   abstract backends(): Promise<BackendStatus[]>;

@@ -9,6 +9,7 @@ import {
   type BackendStatus,
   type DatasetSummary,
 } from 'src/data/dataset.repository';
+import { catalogueVersionOf } from 'src/data/dataset-version';
 import { DatasetNotFoundError } from 'src/data/errors/dataset-not-found.error';
 
 /**
@@ -35,6 +36,17 @@ export class RoutingDatasetRepository extends DatasetRepository {
 
   query(dataset: string, query: DatasetQuery): Promise<DatasetQueryResult> {
     return this.backendOf(dataset).query(dataset, query);
+  }
+
+  async versionOf(dataset: string): Promise<string> {
+    return this.backendOf(dataset).versionOf(dataset);
+  }
+
+  async catalogueVersion(): Promise<string> {
+    const versions = await Promise.all(
+      this.config.datasets.map(async ({ name }) => ({ name, version: await this.versionOf(name) })),
+    );
+    return catalogueVersionOf(versions);
   }
 
   loadedRows(): number {

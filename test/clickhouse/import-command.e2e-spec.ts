@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { runImportCommand, type CommandOutput } from 'src/cli/import-command';
+import { buildDataConfig } from 'src/config/data.config';
+import { ClickHouseDatasetRepository } from 'src/data/clickhouse/clickhouse-dataset.repository';
 import { clickHouseTools, testClickHouseUrl, uniqueDatabase } from 'test/support/clickhouse';
 import { FIXTURES } from 'test/support/test-app';
 
@@ -80,6 +82,34 @@ describe('npm run import', () => {
       /Already imported: a file with sha256 [0-9a-f]{64} is in 'sales'; nothing added/,
     );
     expect(await rowsInTable()).toBe(SALES_ROWS);
+  });
+
+  it('should give the dataset a new version id when an import adds rows, and only then', async () => {
+    // A fresh repository each time, so no cached summary hides the change.
+    const currentVersion = async (): Promise<string> => {
+      const { gateway } = clickHouseTools(env);
+      try {
+        return await new ClickHouseDatasetRepository(gateway, buildDataConfig(env)).versionOf(
+          'sales',
+        );
+      } finally {
+        await gateway.onModuleDestroy();
+      }
+    };
+    await runImportCommand(['--dataset', 'sales', '--file', SALES], env, new CapturedOutput());
+    const before = await currentVersion();
+    expect(before).toMatch(/^[0-9a-f]{16}$/);
+
+    await runImportCommand(['--dataset', 'sales', '--file', SALES], env, new CapturedOutput());
+    await expect(currentVersion()).resolves.toBe(before);
+
+    const more = join(folder, 'more.csv');
+    writeFileSync(more, 'country,value,fecha\nPE,7,03/03/2024\n');
+    const output = new CapturedOutput();
+    await expect(
+      runImportCommand(['--dataset', 'sales', '--file', more], env, output),
+    ).resolves.toBe(0);
+    await expect(currentVersion()).resolves.not.toBe(before);
   });
 
   it('should refuse a defective file with the loader report and add none of its rows', async () => {

@@ -143,6 +143,14 @@ export class DatasetSummaryDto {
   })
   sha256!: string;
 
+  @ApiProperty({
+    description:
+      "Version id of the data as served now: derived from the content and from how it was read (or, on ClickHouse, from the dataset's imports), the same across restarts over the same data, and new whenever the data changes.",
+    example: '3f2a9c0d41b7e865',
+    pattern: '^[0-9a-f]{16}$',
+  })
+  version!: string;
+
   @ApiProperty({ description: 'Rows skipped in lenient mode.', example: 0 })
   rejectedRows!: number;
 

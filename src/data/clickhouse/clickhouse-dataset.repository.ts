@@ -19,6 +19,7 @@ import {
   type AnalysisRow,
 } from 'src/data/clickhouse/sales-sql';
 import type { DatasetSummary } from 'src/data/dataset.repository';
+import { catalogueVersionOf, versionId } from 'src/data/dataset-version';
 import { refuseUnsupportedParameters } from 'src/data/clickhouse/unsupported-parameters';
 import { DatasetNotFoundError } from 'src/data/errors/dataset-not-found.error';
 
@@ -127,6 +128,18 @@ export class ClickHouseDatasetRepository implements OnModuleInit {
     return summary;
   }
 
+  /** The version as of the latest summary, so an import shows up at most a summary's TTL late. */
+  async versionOf(name: string): Promise<string> {
+    return (await this.summary(name)).version;
+  }
+
+  async catalogueVersion(): Promise<string> {
+    const versions = await Promise.all(
+      this.names.map(async (name) => ({ name, version: await this.versionOf(name) })),
+    );
+    return catalogueVersionOf(versions);
+  }
+
   async query(name: string, query: DatasetQuery): Promise<DatasetQueryResult> {
     const dataset = this.get(name);
     refuseUnsupportedParameters(query);
@@ -193,7 +206,7 @@ export class ClickHouseDatasetRepository implements OnModuleInit {
       this.gateway.rows<LatestImport>(
         'SELECT sha256, source, toUnixTimestamp(imported_at) AS imported_at, rejected_rows ' +
           `FROM ${tableRef(database, 'imports')} WHERE dataset = ${stringLiteral(dataset.name)} ` +
-          'ORDER BY imported_at DESC LIMIT 1',
+          'ORDER BY imported_at DESC, sha256',
       ),
     ]);
     const years = new Set(extents.flatMap(({ years: list }) => list.map(Number)));
@@ -201,11 +214,14 @@ export class ClickHouseDatasetRepository implements OnModuleInit {
     const firsts = extents.map(({ first }) => first).sort();
     const lasts = extents.map(({ last }) => last).sort();
     const latest = imports.at(0);
+    const rows = extents.reduce((total, { rows: countryRows }) => total + Number(countryRows), 0);
+    const countries = extents.map(({ country, rows: n }) => ({ code: country, rows: Number(n) }));
+    const dateRange = extents.length > 0 ? { from: firsts[0], to: lasts[lasts.length - 1] } : null;
     return {
       name: dataset.name,
-      rows: extents.reduce((total, { rows }) => total + Number(rows), 0),
-      countries: extents.map(({ country, rows }) => ({ code: country, rows: Number(rows) })),
-      dateRange: extents.length > 0 ? { from: firsts[0], to: lasts[lasts.length - 1] } : null,
+      rows,
+      countries,
+      dateRange,
       years: [...years].sort((a, b) => a - b),
       // The latest import's end; a table filled by other means reports when it was first read.
       loadedAt: latest
@@ -213,6 +229,13 @@ export class ClickHouseDatasetRepository implements OnModuleInit {
         : new Date().toISOString(),
       source: latest?.source ?? dataset.source,
       sha256: latest?.sha256 ?? '',
+      // Every import so far, plus the table's extent to notice rows written by other means.
+      version: versionId([
+        imports.map(({ sha256, imported_at }) => [sha256, Number(imported_at)]),
+        rows,
+        countries,
+        dateRange,
+      ]),
       // Rows the latest import skipped in lenient mode; their details are in its report only.
       rejectedRows: latest ? Number(latest.rejected_rows) : 0,
       rejectedExamples: [],
