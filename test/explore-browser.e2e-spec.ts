@@ -210,6 +210,15 @@ describe('explore page (Chromium)', () => {
       expect(page.url()).toBe(
         `${origin}/explore?dataset=sales&metrics=sum&groupBy=country,quarter`,
       );
+      // The list, the facts and the numbers, each asked once, though started before Chart.js ran.
+      const apiRequests = await page.evaluate(() =>
+        performance
+          .getEntriesByType('resource')
+          .map(({ name }) => new URL(name).pathname + new URL(name).search)
+          .filter((path) => path.startsWith('/v1/'))
+          .sort(),
+      );
+      expect(apiRequests).toEqual(['/v1/datasets', '/v1/datasets/sales', DEFAULT_QUERY]);
       const timing = await page.evaluate(() => ({
         chart: performance.getEntriesByName('explore:first-chart')[0]?.startTime ?? NaN,
         scripts:

@@ -35,9 +35,9 @@ describe('explore page (HTTP)', () => {
     return match[1];
   }
 
-  it('should redirect / to the explore page', async () => {
+  it('should redirect / to the explore page on the first dataset', async () => {
     const response = await get('/').expect(302);
-    expect(response.headers.location).toBe('/explore');
+    expect(response.headers.location).toBe('/explore?dataset=sales');
   });
 
   it('should serve the page as HTML that revalidates, under the CSP', async () => {

@@ -30,6 +30,7 @@ const ASSET_SOURCES: Readonly<Record<string, { path: () => string; type: string 
   'query-state.js': { path: () => join(PUBLIC_FOLDER, 'query-state.js'), type: JAVASCRIPT },
   'chart-view.js': { path: () => join(PUBLIC_FOLDER, 'chart-view.js'), type: JAVASCRIPT },
   'table-view.js': { path: () => join(PUBLIC_FOLDER, 'table-view.js'), type: JAVASCRIPT },
+  'early-requests.js': { path: () => join(PUBLIC_FOLDER, 'early-requests.js'), type: JAVASCRIPT },
   'format.js': { path: () => join(PUBLIC_FOLDER, 'format.js'), type: JAVASCRIPT },
   'chart.umd.min.js': {
     path: () => join(dirname(require.resolve('chart.js')), 'chart.umd.min.js'),

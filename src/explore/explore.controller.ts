@@ -1,5 +1,6 @@
 import {
   Controller,
+  Inject,
   Get,
   Header,
   HttpStatus,
@@ -7,8 +8,10 @@ import {
   Redirect,
   StreamableFile,
 } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
+import { dataConfig } from 'src/config/data.config';
 import { ExploreAssetParamDto } from 'src/explore/dto/explore-asset-param.dto';
 import { EXPLORE_ASSETS_PATH, EXPLORE_PAGE_PATH, ExploreAssets } from 'src/explore/explore-assets';
 
@@ -17,12 +20,25 @@ import { EXPLORE_ASSETS_PATH, EXPLORE_PAGE_PATH, ExploreAssets } from 'src/explo
 @SkipThrottle()
 @Controller()
 export class ExploreController {
-  constructor(private readonly assets: ExploreAssets) {}
+  constructor(
+    private readonly assets: ExploreAssets,
+    @Inject(dataConfig.KEY) private readonly data: ConfigType<typeof dataConfig>,
+  ) {}
 
+  /**
+   * To the page on the first configured dataset: with the dataset in its URL the page asks for the
+   * facts and numbers at once, instead of after listing the datasets.
+   */
   @Get()
   @Redirect(EXPLORE_PAGE_PATH, HttpStatus.FOUND)
-  home(): void {
-    // The redirect decorator answers.
+  home(): { url: string } {
+    const [first] = this.data.datasets;
+    return {
+      url:
+        first === undefined
+          ? EXPLORE_PAGE_PATH
+          : `${EXPLORE_PAGE_PATH}?dataset=${encodeURIComponent(first.name)}`,
+    };
   }
 
   @Get(EXPLORE_PAGE_PATH)

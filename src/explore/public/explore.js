@@ -1,5 +1,6 @@
 // @ts-check
 import { clearCharts, renderCharts } from './chart-view.js';
+import { DATASETS_PATH, datasetPath, fetchJson } from './early-requests.js';
 import { formatValue, metricLabel } from './format.js';
 import {
   BASE_METRICS,
@@ -105,7 +106,7 @@ let datasetLoaded = Promise.resolve();
  * @returns {Promise<{ ok: true, body: T } | { ok: false, problem: Problem }>}
  */
 async function getJson(path, signal) {
-  const response = await fetch(path, { headers: { Accept: 'application/json' }, signal });
+  const response = await fetchJson(path, signal);
   /** @type {unknown} */
   const body = await response.json().catch(() => null);
   if (response.ok) {
@@ -401,7 +402,7 @@ async function runQuery() {
 function loadDataset() {
   datasetLoaded = (async () => {
     /** @type {Awaited<ReturnType<typeof getJson<DatasetSummary>>>} */
-    const answer = await getJson(`/v1/datasets/${encodeURIComponent(state.dataset)}`);
+    const answer = await getJson(datasetPath(state.dataset));
     if (answer.ok) {
       showDataset(answer.body);
     } else {
@@ -432,7 +433,7 @@ async function start() {
     BASE_METRICS.map((metric) => ({ value: metric, label: metricLabel(metric) })),
   );
   const listed = /** @type {ReturnType<typeof getJson<DatasetSummary[]>>} */ (
-    getJson('/v1/datasets')
+    getJson(DATASETS_PATH)
   );
   // A link names its dataset: ask for its facts and numbers at once, alongside the list.
   const loading = state.dataset ? [loadDataset(), runQuery()] : [];
