@@ -51,6 +51,7 @@ describe('v1 API', () => {
           version: expect.stringMatching(/^[0-9a-f]{16}$/),
           rejectedRows: 0,
           rejectedExamples: [],
+          arithmetic: 'exact-decimal',
         },
       ]);
     });

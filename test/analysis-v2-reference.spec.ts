@@ -171,6 +171,7 @@ function repositoryOf(sales: readonly Sale[]): DatasetRepository {
     version: '0000000000000000',
     rejectedRows: 0,
     rejectedExamples: [],
+    arithmetic: table.arithmetic(),
   };
   return {
     list: () => Promise.resolve([summary]),

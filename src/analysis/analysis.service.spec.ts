@@ -20,6 +20,7 @@ const SUMMARY: DatasetSummary = {
   version: '0123456789abcdef',
   rejectedRows: 0,
   rejectedExamples: [],
+  arithmetic: 'exact-decimal',
 };
 
 describe(AnalysisService.name, () => {

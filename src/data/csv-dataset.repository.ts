@@ -129,6 +129,7 @@ export class CsvDatasetRepository extends DatasetRepository implements OnModuleI
       version: versionId([loaded.sha256, dataset.format, dataset.lenient]),
       rejectedRows: loaded.rejectedRows,
       rejectedExamples: loaded.rejectedExamples,
+      arithmetic: table.arithmetic(),
     };
     if (summary.rejectedRows > 0) {
       const examples = summary.rejectedExamples

@@ -1,4 +1,4 @@
-import type { DatasetQuery, DatasetQueryResult } from 'src/engine';
+import type { Arithmetic, DatasetQuery, DatasetQueryResult } from 'src/engine';
 
 export interface CountryRows {
   readonly code: string;
@@ -34,6 +34,8 @@ export interface DatasetSummary {
   /** Rows skipped in lenient mode (always 0 in the default strict mode). */
   readonly rejectedRows: number;
   readonly rejectedExamples: readonly RejectedRowExample[];
+  /** How sums, means and spreads are computed (see `Arithmetic`). */
+  readonly arithmetic: Arithmetic;
 }
 
 /** Health of a store the datasets depend on, such as a database server. */

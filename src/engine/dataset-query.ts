@@ -3,6 +3,12 @@ import type { MetricSpec } from 'src/engine/metrics/metric-names';
 
 export type { PeriodUnit } from 'src/common/calendar/periods';
 
+/**
+ * How a dataset's sums, means and spreads are computed: `exact-decimal` from exact scaled-integer
+ * totals (each result the correctly rounded double of the exact decimal answer), or `float`.
+ */
+export type Arithmetic = 'exact-decimal' | 'float';
+
 /** What each row is compared with (see `DatasetQuery.compare`). */
 export type CompareMode = 'previous_period' | 'previous_year';
 

@@ -23,6 +23,7 @@
 export { ColumnarSalesTable } from 'src/engine/columnar/columnar-sales-table';
 export {
   OTHER_COUNTRY,
+  type Arithmetic,
   type CompareMode,
   type DatasetQuery,
   type DatasetQueryResult,
@@ -30,6 +31,7 @@ export {
   type ResultGroup,
 } from 'src/engine/dataset-query';
 export { computeMetrics, interpolate, quantileRank } from 'src/engine/metrics/metric-math';
+export { MAX_EXACT_FRACTION_DIGITS } from 'src/engine/metrics/exact-decimal';
 export {
   METRIC_NAMES_DESCRIPTION,
   parseMetricName,

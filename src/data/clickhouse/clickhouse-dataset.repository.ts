@@ -239,6 +239,8 @@ export class ClickHouseDatasetRepository implements OnModuleInit {
       // Rows the latest import skipped in lenient mode; their details are in its report only.
       rejectedRows: latest ? Number(latest.rejected_rows) : 0,
       rejectedExamples: [],
+      // Sums are Float64 aggregates in ClickHouse.
+      arithmetic: 'float',
     };
   }
 }

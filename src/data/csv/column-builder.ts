@@ -66,8 +66,8 @@ export class SalesColumnBuilder {
     }
   }
 
-  /** The finished columns. */
-  build(): SalesColumns {
+  /** The finished columns, with the values' fraction digits as the scanner counted them. */
+  build(fractionDigits: number): SalesColumns {
     const n = this.rows;
     // Copy into right-sized arrays (freeing the oversized ones) unless the slack is small: then the
     // copy would cost more, in time and in peak memory, than the few spare slots it frees.
@@ -78,6 +78,7 @@ export class SalesColumnBuilder {
       countries: [...this.countries],
       days: trim ? this.days.slice(0, n) : this.days.subarray(0, n),
       values: trim ? this.values.slice(0, n) : this.values.subarray(0, n),
+      fractionDigits,
     };
   }
 

@@ -9,6 +9,8 @@ export const NO_DATE = -0x40000000;
 export const EXACT_POW10 = Float64Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
 /** Digits that always fit below 2^53, so the integer accumulated from them is exact. */
 export const MAX_EXACT_DIGITS = 15;
+/** `fractionDigits` once a value was not read exactly: more places than exact arithmetic takes. */
+export const INEXACT_FRACTION_DIGITS = 99;
 
 const DMY = 0;
 const MDY = 1;
@@ -21,6 +23,12 @@ const YMD = 2;
 export class FieldScanner {
   /** The number the last successful scanValue read (a result slot, so it allocates nothing). */
   value = 0;
+  /**
+   * The most fraction digits (trailing zeros aside, exponent applied) of the values read so far,
+   * or INEXACT_FRACTION_DIGITS once one had more than MAX_EXACT_DIGITS significant digits: what
+   * decides whether the engine may compute with the values as exact decimals.
+   */
+  fractionDigits = 0;
 
   private readonly dateLayout: number;
   /** Per (year, month): day number of the 1st and month length (0 = not computed yet). */
@@ -51,6 +59,8 @@ export class FieldScanner {
     let mantissa = 0;
     let digits = 0;
     let scale = 0;
+    /** Fraction digits up to the last non-zero one. */
+    let places = 0;
     let exact = true;
     let d = c - 48;
     if (d >>> 0 > 9) {
@@ -78,6 +88,9 @@ export class FieldScanner {
         if (digits < MAX_EXACT_DIGITS) {
           mantissa = mantissa * 10 + d;
           scale++;
+          if (d !== 0) {
+            places = scale;
+          }
           if (mantissa !== 0) {
             digits++;
           }
@@ -113,6 +126,10 @@ export class FieldScanner {
       if (negativeExponent) {
         exponent = -exponent;
       }
+    }
+    const written = exact ? Math.max(0, places - exponent) : INEXACT_FRACTION_DIGITS;
+    if (written > this.fractionDigits) {
+      this.fractionDigits = written;
     }
     const power = exponent - scale;
     let value: number;

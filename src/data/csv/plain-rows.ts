@@ -109,6 +109,7 @@ export class PlainRowReader {
     const { countryIndex, countryCodes, days, values, capacity } = columns;
     const scanner = this.scanner;
     let rows = columns.rows;
+    let fractionDigits = scanner.fractionDigits;
     let p = start;
     while (p <= lastLf && rows < capacity) {
       const a = LETTER_UPPER[buf[p]];
@@ -169,6 +170,14 @@ export class PlainRowReader {
       } else {
         break;
       }
+      if (fraction > fractionDigits) {
+        // Trailing zeros do not count (see FieldScanner.fractionDigits).
+        let places = fraction;
+        while (places > fractionDigits && buf[q - 1 - (fraction - places)] === 48) {
+          places--;
+        }
+        fractionDigits = places;
+      }
       const value = mantissa / EXACT_POW10[fraction];
       countryCodes[rows] = code;
       days[rows] = day;
@@ -177,6 +186,7 @@ export class PlainRowReader {
       p = q;
     }
     columns.rows = rows;
+    scanner.fractionDigits = fractionDigits;
     return p;
   }
 

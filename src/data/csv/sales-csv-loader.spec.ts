@@ -23,6 +23,7 @@ import {
   SalesCsvLoadResult,
   SalesCsvProgress,
 } from 'src/data/csv/sales-csv-loader';
+import { INEXACT_FRACTION_DIGITS } from 'src/data/csv/field-scanners';
 import { MAX_RECORD_BYTES } from 'src/data/csv/sales-csv-parser';
 
 const FIXTURES = resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'csv');
@@ -308,6 +309,32 @@ const DEFECT_CASES: DefectCase[] = [
   fileLevel('utf16-le-bom.csv', 'bad-header', 1, 'header has an invalid UTF-8 byte 0xFF'),
   fileLevel('gzip-compressed.csv', 'bad-header', 1, 'header has an invalid UTF-8 byte 0x8B'),
 ];
+
+describe('fraction digits', () => {
+  it.each([
+    // values, most fraction digits as written (trailing zeros aside, exponent applied)
+    [['100', '0.5', '7'], 1],
+    [['1.10', '2.2'], 1],
+    [['1.2345', '-3', '+0.25'], 4],
+    [['1.23456', '2'], 5],
+    [['1.50000', '2.5'], 1],
+    [['1.5e3', '2'], 0],
+    [['15e-5', '1'], 5],
+    [['0.0001', '10.00'], 4],
+    // More than 15 significant digits are not read exactly: never an exact decimal.
+    [['1234567890123456', '1'], INEXACT_FRACTION_DIGITS],
+    [['0.10000000000000000001'], INEXACT_FRACTION_DIGITS],
+  ])('counts %j as %p', async (values, expected) => {
+    const canonical = ['country,value,fecha', ...values.map((v) => `AR,${v},01/01/2024`)];
+    const reordered = ['fecha,value,country', ...values.map((v) => `01/01/2024,${v},AR`)];
+    const quoted = ['country,value,fecha', ...values.map((v) => `AR,"${v}",01/01/2024`)];
+    for (const [name, lines] of Object.entries({ canonical, reordered, quoted })) {
+      const file = tmpFile(`digits-${name}.csv`, `${lines.join('\n')}\n`);
+      const { columns } = await loadSalesCsv(file, STRICT);
+      expect({ name, digits: columns.fractionDigits }).toEqual({ name, digits: expected });
+    }
+  });
+});
 
 describe('loadSalesCsv on defective files', () => {
   it.each(DEFECT_CASES)(

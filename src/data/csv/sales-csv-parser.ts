@@ -120,7 +120,7 @@ export class SalesCsvParser {
     if (total > 0 && (!this.options.lenient || this.columns.rows === 0)) {
       throw CsvLoadError.defectiveRows(this.file, defects, total);
     }
-    return this.columns.build();
+    return this.columns.build(this.scanner.fractionDigits);
   }
 
   private parse(input: Buffer, eof: boolean): void {

@@ -7,6 +7,13 @@ import {
   JOB_CONTROL_WORDS,
   totalMonth,
 } from 'src/engine/columnar/decimal-blocks';
+import {
+  exactTotals,
+  MAX_EXACT_FRACTION_DIGITS,
+  MAX_EXACT_SCALED_VALUE,
+  MAX_EXACT_SQUARES,
+  type ExactDecimalTotals,
+} from 'src/engine/metrics/exact-decimal';
 import { RadixScratch, sortWithPayload, wordsOf } from 'src/engine/columnar/radix-sort';
 import type { SalesColumns } from 'src/engine/sales-columns';
 import { IndexBuildHelper } from 'src/engine/workers/index-build-helper';
@@ -55,6 +62,13 @@ export interface ColumnarLayout {
   readonly monthSum: Float64Array;
   readonly monthMean: Float64Array;
   readonly monthM2: Float64Array;
+
+  /**
+   * Exact Σk and Σk² of every day and month partition when the values are decimals with few
+   * enough places (see `exact-decimal.ts`), so sums, means and spreads of any set of partitions
+   * are exact; null when they are computed in floating point.
+   */
+  readonly exact: ExactDecimalTotals | null;
 
   /** First and last sale day, kept for describing the dataset. */
   readonly minDay: number;
@@ -128,6 +142,16 @@ export function buildColumnarLayout(
     runs.dayStarts.push(n);
 
     const dayCount = runs.dayNumbers.length;
+    const scale = exactScaleOf(columns, scan.largest);
+    const exact: ExactDecimalTotals | null =
+      scale === null
+        ? null
+        : {
+            scale,
+            squares: n * (scan.largest * scale) ** 2 < MAX_EXACT_SQUARES,
+            day: exactTotals(dayCount, (length) => alloc.float64(length)),
+            month: exactTotals(monthCount, (length) => alloc.float64(length)),
+          };
     const totals = {
       values,
       monthFirstDay: runs.monthFirstDay,
@@ -138,6 +162,7 @@ export function buildColumnarLayout(
       monthSum: alloc.float64(monthCount),
       monthMean: alloc.float64(monthCount),
       monthM2: alloc.float64(monthCount),
+      exact,
     };
     totals.dayStart.set(runs.dayStarts);
     if (sink.decimal === null) {
@@ -180,6 +205,7 @@ export function buildColumnarLayout(
       monthSum: totals.monthSum,
       monthMean: totals.monthMean,
       monthM2: totals.monthM2,
+      exact,
       minDay: scan.minDay,
       maxDay: scan.maxDay,
     };
@@ -245,19 +271,34 @@ const MAX_DECIMAL_MAGNITUDE = 2 ** 40;
 const MAX_DECIMAL_BITS = 32 - DAY_BITS;
 
 /**
- * Day bounds, and the fewest decimal places p (if any) at which every value is exactly
+ * 10^p when the loader read every value exactly with at most `MAX_EXACT_FRACTION_DIGITS` places
+ * p and every scaled value is small enough for exact totals; null for floating point.
+ */
+function exactScaleOf(columns: SalesColumns, largest: number): number | null {
+  const digits = columns.fractionDigits;
+  if (digits === undefined || digits > MAX_EXACT_FRACTION_DIGITS) {
+    return null;
+  }
+  const scale = 10 ** digits;
+  return largest * scale <= MAX_EXACT_SCALED_VALUE ? scale : null;
+}
+
+/**
+ * Day bounds, the largest magnitude, and the fewest decimal places p (if any) at which every value is exactly
  * `k / 10^p`. One pass: a value that needs more places raises p for all, which keeps the earlier
  * values exact (their k just gains a factor of ten).
  */
 function scanColumns(columns: SalesColumns): {
   minDay: number;
   maxDay: number;
+  largest: number;
   decimal: DecimalKeys | null;
 } {
   const { rowCount: n, days, values } = columns;
   if (n === 0) {
-    return { minDay: 0, maxDay: -1, decimal: null };
+    return { minDay: 0, maxDay: -1, largest: 0, decimal: null };
   }
+  let largest = 0;
   let minDay = days[0];
   let maxDay = days[0];
   let places = 0;
@@ -272,10 +313,14 @@ function scanColumns(columns: SalesColumns): {
     } else if (day > maxDay) {
       maxDay = day;
     }
+    const value = values[i];
+    const magnitude = Math.abs(value);
+    if (magnitude > largest) {
+      largest = magnitude;
+    }
     if (!decimal) {
       continue;
     }
-    const value = values[i];
     let k = Math.round(value * scale);
     while (k / scale !== value) {
       if (places === MAX_DECIMAL_PLACES) {
@@ -304,9 +349,9 @@ function scanColumns(columns: SalesColumns): {
   }
   const range = high - low;
   if (!decimal || range >= 2 ** MAX_DECIMAL_BITS) {
-    return { minDay, maxDay, decimal: null };
+    return { minDay, maxDay, largest, decimal: null };
   }
-  return { minDay, maxDay, decimal: { scale, offset: low, bits: 32 - Math.clz32(range) } };
+  return { minDay, maxDay, largest, decimal: { scale, offset: low, bits: 32 - Math.clz32(range) } };
 }
 /** Month and day of month of every day in the data's span, looked up per row instead of computed. */
 interface SpanCalendar {

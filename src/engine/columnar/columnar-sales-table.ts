@@ -5,7 +5,8 @@ import {
   simpleMetric,
   type RunningStats,
 } from 'src/engine/metrics/metric-math';
-import type { MetricSpec } from 'src/engine/metrics/metric-names';
+import { exactQuotient, exactVariance } from 'src/engine/metrics/exact-decimal';
+import type { MetricSpec, SimpleMetricKind } from 'src/engine/metrics/metric-names';
 import { daysInMonth, toDayNumber } from 'src/common/calendar/day-number';
 import {
   fiscalYearOfMonthKey,
@@ -30,6 +31,7 @@ import { ValueBuckets, type BucketTuning } from 'src/engine/columnar/value-bucke
 import {
   OTHER_COUNTRY,
   type CompareMode,
+  type Arithmetic,
   type DatasetQuery,
   type DatasetQueryResult,
   type PeriodUnit,
@@ -120,6 +122,14 @@ export class ColumnarSalesTable {
     return this.rowCount === 0 ? null : { fromDay: this.layout.minDay, toDay: this.layout.maxDay };
   }
 
+  /**
+   * How sums, means and spreads are computed: exactly from scaled integers (values with at most
+   * `MAX_EXACT_FRACTION_DIGITS` decimals), or in floating point.
+   */
+  arithmetic(): Arithmetic {
+    return this.layout.exact === null ? 'float' : 'exact-decimal';
+  }
+
   /** Calendar years that have at least one sale, ascending. */
   years(): number[] {
     return [...this.yearList];
@@ -182,7 +192,7 @@ export class ColumnarSalesTable {
     measure: boolean,
   ): DatasetQueryResult {
     const runs = this.runs;
-    runs.reset(metrics.some((metric) => metric.kind === 'variance' || metric.kind === 'stddev'));
+    this.resetRuns(metrics);
     this.spansOf = -1;
     this.collectRuns(ranks, years, fromDay, toDay, byCountry, unit, fiscalYearStart, slots);
     const count = runs.groupCount;
@@ -212,6 +222,18 @@ export class ColumnarSalesTable {
     return { matchedRows, groups };
   }
 
+  /**
+   * Clears the groups for a new collection. Exact totals are added up only for the metrics that
+   * read them, and means and M2s combined only for a spread that cannot come from exact moments.
+   */
+  private resetRuns(metrics: readonly MetricSpec[]): void {
+    const exact = this.layout.exact;
+    const spread = metrics.some((metric) => isSpread(metric.kind));
+    const exactSpread = spread && exact !== null && exact.squares;
+    const exactSums = metrics.some((metric) => metric.kind === 'sum' || metric.kind === 'mean');
+    this.runs.reset(spread && !exactSpread, exactSums || exactSpread ? exact : null, exactSpread);
+  }
+
   /** The answer's name of a group's country rank (`otherRank` is OTHER). */
   private countryName(rank: number): string {
     return rank === this.otherRank ? OTHER_COUNTRY : this.layout.countryCodes[rank];
@@ -227,6 +249,7 @@ export class ColumnarSalesTable {
     stats.min = runs.min[g];
     stats.max = runs.max[g];
     stats.sum = runs.sum[g];
+    const exact = this.layout.exact;
     const metricCount = metrics.length;
     const values = new Array<number | null>(metricCount);
     for (let j = 0; j < metricCount; j++) {
@@ -234,9 +257,41 @@ export class ColumnarSalesTable {
       values[j] =
         metric.kind === 'quantile'
           ? this.quantileOf(g, metric.q)
-          : simpleMetric(stats, metric.kind);
+          : exact !== null && (exact.squares || !isSpread(metric.kind))
+            ? this.exactMetric(g, metric.kind, exact.scale)
+            : simpleMetric(stats, metric.kind);
     }
     return values;
+  }
+
+  /**
+   * A simple metric of group g from its exact totals, correctly rounded: sum and mean always,
+   * variance and stddev when the table keeps exact squares.
+   */
+  private exactMetric(g: number, kind: SimpleMetricKind, scale: number): number | null {
+    const runs = this.runs;
+    const { sumHi, sumLo, squaresHi, squaresLo } = runs.exact;
+    const count = runs.rows[g];
+    switch (kind) {
+      case 'sum':
+        return exactQuotient(sumHi[g], sumLo[g], scale);
+      case 'mean':
+        return count === 0 ? null : exactQuotient(sumHi[g], sumLo[g], count * scale);
+      case 'variance':
+      case 'stddev': {
+        const variance = exactVariance(
+          count,
+          sumHi[g],
+          sumLo[g],
+          squaresHi[g],
+          squaresLo[g],
+          scale,
+        );
+        return kind === 'stddev' && variance !== null ? Math.sqrt(variance) : variance;
+      }
+      default:
+        return simpleMetric(this.stats, kind);
+    }
   }
 
   /**
@@ -267,7 +322,7 @@ export class ColumnarSalesTable {
     const { unit, fiscalYearStart, metrics, window, cumulative, compare, filter } = plan;
     const shownSlot = this.shownSlot;
     const runs = this.runs;
-    runs.reset(metrics.some((metric) => metric.kind === 'variance' || metric.kind === 'stddev'));
+    this.resetRuns(metrics);
     this.spansOf = -1;
     const current: number[] = [];
     const previous: number[] = [];
@@ -657,6 +712,10 @@ class MonthSpans {
       this.days = new Uint32Array(size);
     }
   }
+}
+
+function isSpread(kind: MetricSpec['kind']): boolean {
+  return kind === 'variance' || kind === 'stddev';
 }
 
 /** First index in [lo, hi) whose key is ≥ x. */

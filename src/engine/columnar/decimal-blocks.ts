@@ -1,3 +1,8 @@
+import {
+  addExactTotals,
+  exactMomentsOf,
+  type ExactDecimalTotals,
+} from 'src/engine/metrics/exact-decimal';
 import { combineStats, EMPTY_STATS, statsOf } from 'src/engine/metrics/metric-math';
 import { sortTaggedKeys, TaggedKeyScratch } from 'src/engine/columnar/radix-sort';
 
@@ -43,6 +48,8 @@ export interface DecimalBlockJob {
   readonly monthSum: Float64Array;
   readonly monthMean: Float64Array;
   readonly monthM2: Float64Array;
+  /** Exact partition totals to fill, or null for floating-point arithmetic only. */
+  readonly exact: ExactDecimalTotals | null;
   /** A value is `(key >>> DAY_BITS) + offset) / scale`. */
   readonly scale: number;
   readonly offset: number;
@@ -163,6 +170,7 @@ export function totalMonth(
     | 'monthSum'
     | 'monthMean'
     | 'monthM2'
+    | 'exact'
   >,
   m: number,
 ): void {
@@ -180,4 +188,20 @@ export function totalMonth(
   totals.monthSum[m] = month.sum;
   totals.monthMean[m] = month.mean;
   totals.monthM2[m] = month.m2;
+  const exact = totals.exact;
+  if (exact !== null) {
+    // Month totals start at 0 (fresh arrays) and add up their days exactly.
+    for (let p = monthFirstDay[m]; p < monthFirstDay[m + 1]; p++) {
+      exactMomentsOf(
+        values,
+        dayStart[p],
+        dayStart[p + 1],
+        exact.scale,
+        exact.squares,
+        exact.day,
+        p,
+      );
+      addExactTotals(exact.month, m, exact.day, p);
+    }
+  }
 }

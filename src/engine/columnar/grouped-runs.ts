@@ -1,3 +1,10 @@
+import {
+  addExactTotals,
+  exactTotals,
+  type ExactDecimalTotals,
+  type ExactTotals,
+} from 'src/engine/metrics/exact-decimal';
+
 /**
  * The output groups of one query while it is answered: each group's sorted runs and its combined
  * totals, all in typed arrays that the table reuses from query to query, so that collecting
@@ -22,6 +29,8 @@ export class GroupedRuns {
   m2 = new Float64Array(16);
   min = new Float64Array(16);
   max = new Float64Array(16);
+  /** Each group's exact Σk and Σk², when the table keeps exact totals. */
+  exact: ExactTotals = exactTotals(16);
 
   entryCount = 0;
   entryFrom = new Int32Array(64);
@@ -30,11 +39,20 @@ export class GroupedRuns {
 
   /** Whether to combine means and M2s, which only variance and stddev read. */
   spread = false;
+  /**
+   * The table's exact partition totals, when this query reads them; null when it computes in
+   * floating point or asks for no sum, mean or spread.
+   */
+  private levels: ExactDecimalTotals | null = null;
+  /** Whether to add up exact Σk² too, which only exact spreads read. */
+  private exactSquares = false;
 
-  reset(spread: boolean): void {
+  reset(spread: boolean, levels: ExactDecimalTotals | null, exactSquares: boolean): void {
     this.groupCount = 0;
     this.entryCount = 0;
     this.spread = spread;
+    this.levels = levels;
+    this.exactSquares = exactSquares;
   }
 
   addGroup(country: number, source: number, period: number): number {
@@ -48,6 +66,13 @@ export class GroupedRuns {
     this.firstEntry[g] = -1;
     this.lastEntry[g] = -1;
     this.rows[g] = 0;
+    if (this.levels !== null) {
+      const exact = this.exact;
+      exact.sumHi[g] = 0;
+      exact.sumLo[g] = 0;
+      exact.squaresHi[g] = 0;
+      exact.squaresLo[g] = 0;
+    }
     return g;
   }
 
@@ -79,6 +104,9 @@ export class GroupedRuns {
       this.addEntry(g, m, m + 1);
     }
     this.fold(g, source, count, sum, mean, m2, min, max);
+    if (this.levels !== null) {
+      addExactTotals(this.exact, g, this.levels.month, m, this.exactSquares);
+    }
   }
 
   addDay(
@@ -94,6 +122,9 @@ export class GroupedRuns {
   ): void {
     this.addEntry(g, -1 - p, 0);
     this.fold(g, source, count, sum, mean, m2, min, max);
+    if (this.levels !== null) {
+      addExactTotals(this.exact, g, this.levels.day, p, this.exactSquares);
+    }
   }
 
   private addEntry(g: number, from: number, to: number): void {
@@ -167,6 +198,13 @@ export class GroupedRuns {
     this.m2 = grow(this.m2);
     this.min = grow(this.min);
     this.max = grow(this.max);
+    const exact = this.exact;
+    this.exact = {
+      sumHi: grow(exact.sumHi),
+      sumLo: grow(exact.sumLo),
+      squaresHi: grow(exact.squaresHi),
+      squaresLo: grow(exact.squaresLo),
+    };
   }
 }
 
