@@ -302,7 +302,7 @@ function pool(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
   };
 }
 
-beforeAll(() => ensureBuilt(), 180_000);
+beforeAll(() => ensureBuilt());
 
 describe('start-up on broken data files (real entry point)', () => {
   const outcomes = new Map<string, Promise<Outcome>>();

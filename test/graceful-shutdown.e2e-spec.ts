@@ -81,7 +81,7 @@ class SlowClient {
 describe('graceful shutdown of the built server (node dist/main.js)', () => {
   let server: BuiltServer | undefined;
 
-  beforeAll(() => ensureBuilt(), 180_000);
+  beforeAll(() => ensureBuilt());
 
   afterEach(() => {
     if (server?.child.exitCode === null && server.child.signalCode === null) {

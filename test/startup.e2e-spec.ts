@@ -1,31 +1,31 @@
 import { spawnSync } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { ensureBuilt, MAIN, ROOT } from 'test/support/built-server';
 import { FIXTURES } from 'test/support/test-app';
 
-const ROOT = resolve(__dirname, '..');
+/** A refusal takes about a second; anything near this bound means the process hung. */
+const EXIT_WITHIN_MS = 15_000;
 
-/** Runs the real entry point (src/main.ts) with the given settings, expecting it to refuse to start. */
+/** Runs the built entry point with the given settings, expecting it to refuse to start. */
 function start(env: Record<string, string>): { status: number | null; output: string } {
-  const result = spawnSync(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'src/main.ts'],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        PORT: '0',
-        DATA_PATH: join(FIXTURES, 'e2e', 'sales.csv'),
-        ...env,
-        NO_COLOR: '1',
-      },
-      encoding: 'utf8',
-      timeout: 30_000,
+  const result = spawnSync(process.execPath, [MAIN], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PORT: '0',
+      DATA_PATH: join(FIXTURES, 'e2e', 'sales.csv'),
+      ...env,
+      NO_COLOR: '1',
     },
-  );
+    encoding: 'utf8',
+    timeout: EXIT_WITHIN_MS,
+  });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
 describe('start-up with bad settings or files', () => {
+  beforeAll(() => ensureBuilt());
+
   it.each([
     [{ PORT: 'abc' }, 'Invalid configuration: PORT: must be an integer between 0 and 65535'],
     [{ PORT: '70000' }, 'Invalid configuration: PORT: must be an integer between 0 and 65535'],

@@ -288,7 +288,7 @@ function floorBetween(
 describe('logs under a stalled stdout (built server, heap capped at 128 MB)', () => {
   let server: Server | undefined;
 
-  beforeAll(() => ensureBuilt(), 180_000);
+  beforeAll(() => ensureBuilt());
 
   afterAll(() => {
     server?.kill('SIGKILL');

@@ -1,9 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '..', '..');
-const MAIN = join(ROOT, 'dist', 'main.js');
+export const MAIN = join(ROOT, 'dist', 'main.js');
 
 function newestSourceTime(folder: string): number {
   return readdirSync(folder, { withFileTypes: true }).reduce((newest, entry) => {
@@ -13,20 +13,19 @@ function newestSourceTime(folder: string): number {
   }, 0);
 }
 
-/** Runs `npm run build` unless dist/main.js is newer than every file under src/. */
+/**
+ * Fails unless dist/main.js is newer than every file under src/. `npm test` builds first (its
+ * pretest step): building here, from several suites running at once, would race.
+ */
 export function ensureBuilt(): void {
   let builtAt = 0;
   try {
     builtAt = statSync(MAIN).mtimeMs;
   } catch {
-    // Not built yet.
+    throw new Error(`${MAIN} does not exist: run \`npm run build\` (npm test runs it first)`);
   }
-  if (builtAt > newestSourceTime(join(ROOT, 'src'))) {
-    return;
-  }
-  const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
-  if (build.status !== 0) {
-    throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
+  if (builtAt < newestSourceTime(join(ROOT, 'src'))) {
+    throw new Error(`${MAIN} is older than src/: run \`npm run build\` (npm test runs it first)`);
   }
 }
 

@@ -1,6 +1,16 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorkerBeside } from 'src/common/workers/worker-file';
+import {
+  CONSUMED,
+  EVENTS,
+  LENGTHS,
+  PUBLISHED,
+  READER_WAITING,
+  WORKER_ASLEEP,
+  type HashingWorkerData,
+} from 'src/data/workers/hashing-ring';
 
 /**
  * Reads a file front to back in fixed-size chunks and computes its SHA-256 on the way, either in
@@ -16,23 +26,10 @@ export interface HashingChunkReaderOptions {
 }
 
 /**
- * Control words shared with the worker: chunk counts, an event count the worker sleeps on (bumped
- * for each chunk and each page-touching request), who is asleep, each slot's length.
- */
-const PUBLISHED = 0;
-const CONSUMED = 1;
-const EVENTS = 2;
-const WORKER_ASLEEP = 3;
-const READER_WAITING = 4;
-const LENGTHS = 5;
-/**
  * A sleeping worker is woken once this many chunks are waiting rather than for each one: a wake-up
  * can cost the reader its core on a busy machine.
  */
 const WAKE_EVERY = 4;
-/** Pages touched per buffer before moving on to the next, so all of them fill up together. */
-const TOUCH_STEP_PAGES = 64;
-
 /**
  * Slots when hashing in line: the chunk being returned, the one being read ahead, and the one
  * the caller may still hold the tail of.
@@ -48,61 +45,6 @@ function workerSlots(chunkBytes: number): number {
   return Math.min(32, Math.max(4, Math.floor(WORKER_RING_BYTES / chunkBytes)));
 }
 
-/**
- * The worker's whole program: self-contained source (`eval`), so the same code runs from dist/
- * and under ts-jest with no compiled file to resolve. It hashes chunk after chunk as they are
- * published and stops at the first empty one, the end of the file. Between chunks it serves
- * requests to touch the pages of buffers the reader's caller is about to fill (see touch()).
- */
-const WORKER_SOURCE = `
-const { parentPort, receiveMessageOnPort, workerData } = require('node:worker_threads');
-const { ring, control: controlBuffer, slotBytes, slots } = workerData;
-const control = new Int32Array(controlBuffer);
-const bytes = new Uint8Array(ring);
-const hash = require('node:crypto').createHash('sha256');
-function touch(buffers) {
-  const words = buffers.map((buffer) => new Int32Array(buffer, 0, buffer.byteLength >> 2));
-  const longest = Math.max(0, ...words.map((w) => w.length));
-  for (let from = 0; from < longest; from += ${TOUCH_STEP_PAGES * 1024}) {
-    for (const w of words) {
-      const end = Math.min(w.length, from + ${TOUCH_STEP_PAGES * 1024});
-      for (let i = from; i < end; i += 1024) {
-        Atomics.compareExchange(w, i, 0, 0);
-      }
-    }
-  }
-}
-for (let consumed = 0; ; ) {
-  const events = Atomics.load(control, ${EVENTS});
-  const request = receiveMessageOnPort(parentPort);
-  if (request !== undefined) {
-    touch(request.message);
-    continue;
-  }
-  if (Atomics.load(control, ${PUBLISHED}) === consumed) {
-    Atomics.store(control, ${WORKER_ASLEEP}, 1);
-    if (Atomics.load(control, ${EVENTS}) === events) {
-      Atomics.wait(control, ${EVENTS}, events);
-    }
-    Atomics.store(control, ${WORKER_ASLEEP}, 0);
-    continue;
-  }
-  const slot = consumed % slots;
-  const length = control[${LENGTHS} + slot];
-  if (length > 0) {
-    hash.update(bytes.subarray(slot * slotBytes, slot * slotBytes + length));
-  }
-  Atomics.store(control, ${CONSUMED}, ++consumed);
-  if (Atomics.load(control, ${READER_WAITING}) === 1) {
-    Atomics.notify(control, ${CONSUMED});
-  }
-  if (length === 0) {
-    break;
-  }
-}
-parentPort.postMessage(hash.digest('hex'));
-`;
-
 /** A hashing worker on a fresh shared ring, or null if no thread can be started. */
 function startWorker(chunkBytes: number): {
   ring: Buffer;
@@ -115,10 +57,8 @@ function startWorker(chunkBytes: number): {
   const control = new SharedArrayBuffer((LENGTHS + slots) * 4);
   let worker: Worker;
   try {
-    worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { ring, control, slotBytes: chunkBytes, slots },
-    });
+    const data: HashingWorkerData = { ring, control, slotBytes: chunkBytes, slots };
+    worker = startWorkerBeside(__filename, 'hashing-chunk-reader', data);
   } catch {
     return null;
   }

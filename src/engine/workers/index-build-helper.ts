@@ -1,20 +1,10 @@
-import { extname, join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorkerBeside } from 'src/common/workers/worker-file';
 import {
   awaitDecimalBlocks,
   claimDecimalBlocks,
   type DecimalBlockJob,
 } from 'src/engine/columnar/decimal-blocks';
-
-/** The worker's entry point: compiled JavaScript in dist/, TypeScript when run from source. */
-const WORKER_FILE = join(__dirname, `index-build-helper.worker${extname(__filename)}`);
-/** From source (tests), the worker compiles its modules as ts-jest does for the main thread. */
-const FROM_SOURCE = extname(__filename) === '.ts';
-const SOURCE_BOOTSTRAP = `
-require('ts-node').register({ transpileOnly: true });
-require('tsconfig-paths/register');
-require(require('node:worker_threads').workerData.file);
-`;
 
 /**
  * Gives up on a helper that has claimed blocks and then finished none for this long; nothing
@@ -58,11 +48,7 @@ export class IndexBuildHelper {
   /** A new helper, or null where no thread can be started (the caller then works alone). */
   static start(): IndexBuildHelper | null {
     try {
-      return new IndexBuildHelper(
-        FROM_SOURCE
-          ? new Worker(SOURCE_BOOTSTRAP, { eval: true, workerData: { file: WORKER_FILE } })
-          : new Worker(WORKER_FILE),
-      );
+      return new IndexBuildHelper(startWorkerBeside(__filename, 'index-build-helper'));
     } catch {
       return null;
     }
