@@ -16,14 +16,16 @@ RUN apt-get update \
   && apt-get install -y --no-install-recommends tini \
   && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
-    PORT=3000
+    PORT=3000 \
+    DATA_DIR=/var/lib/sales-metrics
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund \
   && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY data ./data
-# Files stay owned by root and read-only to the service.
+# Files stay owned by root and read-only to the service; uploads go to DATA_DIR, mount a volume there.
+RUN mkdir -p /var/lib/sales-metrics && chown node:node /var/lib/sales-metrics
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \

@@ -8,6 +8,7 @@ import { dataConfig } from 'src/config/data.config';
 import { ExploreModule } from 'src/explore/explore.module';
 import { HealthModule } from 'src/health/health.module';
 import { LifecycleModule } from 'src/lifecycle/lifecycle.module';
+import { LiveDataModule } from 'src/live-data/live-data.module';
 import { LoggingModule } from 'src/observability/logging.module';
 import { MetricsModule } from 'src/observability/metrics.module';
 import { ResponseCacheModule } from 'src/response-cache/response-cache.module';
@@ -22,6 +23,7 @@ import { SecurityModule } from 'src/security/security.module';
     LifecycleModule,
     SecurityModule,
     AnalysisModule,
+    LiveDataModule,
     HealthModule,
     ExploreModule,
     ResponseCacheModule,

@@ -2,20 +2,39 @@ import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs
 import type { ConfigType } from '@nestjs/config';
 import { formatIsoDate } from 'src/common/calendar/day-number';
 import { dataConfig, type DatasetConfig } from 'src/config/data.config';
-import { ColumnarSalesTable, type DatasetQuery, type DatasetQueryResult } from 'src/engine';
-import { loadSalesCsv } from 'src/data/csv/sales-csv-loader';
+import {
+  ColumnarSalesTable,
+  concatSalesColumns,
+  type DatasetQuery,
+  type DatasetQueryResult,
+  type SalesColumns,
+} from 'src/engine';
+import { loadSalesCsv, type SalesCsvLoadResult } from 'src/data/csv/sales-csv-loader';
+import { DataGeneration } from 'src/data/live/data-generation';
+import { DatasetFolders } from 'src/data/live/dataset-folders';
+import type { DatasetFolder } from 'src/data/live/dataset-folder';
+import { baseVersionId, nextVersionId } from 'src/data/live/version-ids';
+import type { VersionRecord, VersionSource } from 'src/data/live/version-log';
 import { DatasetLoadObserver } from 'src/data/dataset-load.observer';
 import {
   DatasetRepository,
   type BackendStatus,
   type DatasetSummary,
 } from 'src/data/dataset.repository';
-import { catalogueVersionOf, versionId } from 'src/data/dataset-version';
+import { catalogueVersionOf } from 'src/data/dataset-version';
 import { DatasetNotFoundError } from 'src/data/errors/dataset-not-found.error';
 
-interface LoadedDataset {
+/**
+ * One version of a dataset in memory. It is immutable: a new version replaces the whole object in
+ * one assignment, so a query (synchronous, see the engine's contract) runs on one version only.
+ */
+export interface LoadedDataset {
   readonly table: ColumnarSalesTable;
   readonly summary: DatasetSummary;
+  /** The version log's record of this version. */
+  readonly version: VersionRecord;
+  readonly folder: DatasetFolder;
+  readonly config: DatasetConfig;
 }
 
 /** Files above this size (about a million rows) log their progress while loading. */
@@ -32,6 +51,8 @@ export class CsvDatasetRepository extends DatasetRepository implements OnModuleI
 
   constructor(
     @Inject(dataConfig.KEY) private readonly config: ConfigType<typeof dataConfig>,
+    private readonly folders: DatasetFolders,
+    private readonly generation: DataGeneration,
     @Optional() private readonly loadObserver?: DatasetLoadObserver,
   ) {
     super();
@@ -40,9 +61,55 @@ export class CsvDatasetRepository extends DatasetRepository implements OnModuleI
   async onModuleInit(): Promise<void> {
     for (const dataset of this.config.datasets) {
       if (dataset.backend === 'memory' && dataset.path !== null) {
-        this.datasets.set(dataset.name, await this.load(dataset, dataset.path));
+        this.datasets.set(dataset.name, await this.load(dataset, dataset.path, 'initial'));
       }
     }
+  }
+
+  /** The dataset's current version. @throws DatasetNotFoundError */
+  current(dataset: string): LoadedDataset {
+    return this.get(dataset);
+  }
+
+  /** Makes a new version the one every later query sees. */
+  install(loaded: LoadedDataset): void {
+    this.datasets.set(loaded.summary.name, loaded);
+    this.generation.advance();
+  }
+
+  /**
+   * Reads the dataset's file and parts again into a new version (logged as a reload), without
+   * installing it. @throws CsvLoadError when a file is no longer valid
+   */
+  reread(dataset: string): Promise<LoadedDataset> {
+    const { config } = this.get(dataset);
+    return this.load(config, config.path ?? '', 'reload');
+  }
+
+  /** The summary of a version with more rows, as `install` needs it. */
+  summarize(
+    config: DatasetConfig,
+    table: ColumnarSalesTable,
+    base: Pick<DatasetSummary, 'sha256' | 'rejectedRows' | 'rejectedExamples'>,
+    version: string,
+  ): DatasetSummary {
+    const dayRange = table.dayRange();
+    return {
+      name: config.name,
+      rows: table.rowCount,
+      countries: table.countryRows(),
+      dateRange: dayRange
+        ? { from: formatIsoDate(dayRange.fromDay), to: formatIsoDate(dayRange.toDay) }
+        : null,
+      years: table.years(),
+      loadedAt: new Date().toISOString(),
+      source: config.source,
+      sha256: base.sha256,
+      version,
+      rejectedRows: base.rejectedRows,
+      rejectedExamples: base.rejectedExamples,
+      arithmetic: table.arithmetic(),
+    };
   }
 
   has(dataset: string): boolean {
@@ -92,7 +159,11 @@ export class CsvDatasetRepository extends DatasetRepository implements OnModuleI
     return dataset;
   }
 
-  private async load(dataset: DatasetConfig, path: string): Promise<LoadedDataset> {
+  private async load(
+    dataset: DatasetConfig,
+    path: string,
+    source: Exclude<VersionSource, 'upload'>,
+  ): Promise<LoadedDataset> {
     const started = process.hrtime.bigint();
     const seconds = (): number => Number(process.hrtime.bigint() - started) / 1e9;
     let nextProgressPercent = 10;
@@ -112,25 +183,22 @@ export class CsvDatasetRepository extends DatasetRepository implements OnModuleI
         );
       },
     });
-    const table = ColumnarSalesTable.build(loaded.columns);
-    const dayRange = table.dayRange();
-    const summary: DatasetSummary = {
-      name: dataset.name,
-      rows: table.rowCount,
-      countries: table.countryRows(),
-      dateRange: dayRange
-        ? { from: formatIsoDate(dayRange.fromDay), to: formatIsoDate(dayRange.toDay) }
-        : null,
-      years: table.years(),
-      loadedAt: new Date().toISOString(),
-      source: dataset.source,
-      sha256: loaded.sha256,
-      // The same bytes read with other columns, date format or leniency are other data.
-      version: versionId([loaded.sha256, dataset.format, dataset.lenient]),
-      rejectedRows: loaded.rejectedRows,
-      rejectedExamples: loaded.rejectedExamples,
-      arithmetic: table.arithmetic(),
-    };
+    const folder = await this.folders.folderOf(dataset.name);
+    const parts = await this.loadParts(dataset, folder);
+    const table = ColumnarSalesTable.build(
+      parts.length === 0 ? loaded.columns : concatSalesColumns([loaded.columns, ...parts]),
+    );
+    const version = await this.recordLoad(dataset, folder, source, loaded, table.rowCount);
+    const summary = this.summarize(
+      dataset,
+      table,
+      {
+        sha256: loaded.sha256,
+        rejectedRows: loaded.rejectedRows,
+        rejectedExamples: loaded.rejectedExamples,
+      },
+      version.version,
+    );
     if (summary.rejectedRows > 0) {
       const examples = summary.rejectedExamples
         .map(
@@ -144,10 +212,72 @@ export class CsvDatasetRepository extends DatasetRepository implements OnModuleI
     }
     this.loadObserver?.datasetLoaded(summary, seconds());
     this.logger.log(
-      `Loaded dataset '${dataset.name}': ${summary.rows} rows, ${summary.countries.length} countries, ` +
+      `Loaded dataset '${dataset.name}': ${summary.rows} rows` +
+        `${parts.length > 0 ? ` (${parts.length} uploaded parts)` : ''}, ${summary.countries.length} countries, ` +
         `${summary.dateRange ? `${summary.dateRange.from} to ${summary.dateRange.to}` : 'no dates'}, ` +
         `${seconds().toFixed(2)} s`,
     );
-    return { table, summary };
+    return { table, summary, version, folder, config: dataset };
+  }
+
+  /** The uploaded parts the version log names, in upload order, each checked against its hash. */
+  private async loadParts(dataset: DatasetConfig, folder: DatasetFolder): Promise<SalesColumns[]> {
+    const parts: SalesColumns[] = [];
+    for (const record of folder.log.entries) {
+      if (record.part === null) {
+        continue;
+      }
+      const part = await loadSalesCsv(folder.partPath(record.part), {
+        format: dataset.format,
+        lenient: dataset.lenient,
+      });
+      if (part.sha256 !== record.sha256) {
+        throw new Error(
+          `Dataset '${dataset.name}': part ${record.part} does not match the SHA-256 its version log records; the data directory is damaged`,
+        );
+      }
+      parts.push(part.columns);
+    }
+    return parts;
+  }
+
+  /**
+   * The version a load gives. At start-up that is the log's latest, unless the log is empty (the
+   * first start: `initial`) or the file was replaced while the service was stopped (a `reload`);
+   * a reload always adds one.
+   */
+  private async recordLoad(
+    dataset: DatasetConfig,
+    folder: DatasetFolder,
+    source: Exclude<VersionSource, 'upload'>,
+    base: SalesCsvLoadResult,
+    rows: number,
+  ): Promise<VersionRecord> {
+    const latest = folder.log.latest;
+    if (source === 'initial' && latest !== undefined && latest.baseSha256 === base.sha256) {
+      return latest;
+    }
+    const kind = latest === undefined ? 'initial' : 'reload';
+    const record: VersionRecord = {
+      version:
+        latest === undefined
+          ? baseVersionId(dataset, base.sha256)
+          : nextVersionId(latest.version, folder.log.entries.length + 1, kind, base.sha256),
+      createdAt: new Date().toISOString(),
+      source: kind,
+      rowsAdded: rows - (latest?.rows ?? 0),
+      rows,
+      rejectedRows: base.rejectedRows,
+      idempotencyKey: null,
+      sha256: base.sha256,
+      part: null,
+      baseSha256: base.sha256,
+    };
+    if (folder.writable) {
+      await folder.log.append(record);
+    } else {
+      folder.log.remember(record);
+    }
+    return record;
   }
 }

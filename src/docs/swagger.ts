@@ -9,7 +9,7 @@ import {
 } from 'src/common/problem/problem-details';
 import type { Request, Response } from 'express';
 
-/** The scheme the coming write operations will require; every current operation is a public read. */
+/** The scheme the write operations (uploads, reloads) require; reads are public. */
 export const BEARER_SCHEME = 'bearer';
 
 const URI_TOO_LONG: ResponseObject = {

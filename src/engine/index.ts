@@ -38,3 +38,4 @@ export {
   type MetricSpec,
 } from 'src/engine/metrics/metric-names';
 export type { SalesColumns } from 'src/engine/sales-columns';
+export { concatSalesColumns } from 'src/engine/sales-columns-concat';

@@ -3,6 +3,8 @@ import { levels } from 'pino';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DatasetLoadObserver } from 'src/data/dataset-load.observer';
 import type { DatasetSummary } from 'src/data/dataset.repository';
+import { DatasetWriteObserver } from 'src/data/live/dataset-write.observer';
+import type { VersionRecord } from 'src/data/live/version-log';
 
 /** From 1 ms (a cached-size query) to 10 s (a request queued behind a long load). */
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -12,7 +14,7 @@ const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.
  * prom-client's global one, so several applications in one process (e2e tests) never collide.
  */
 @Injectable()
-export class PrometheusService implements DatasetLoadObserver {
+export class PrometheusService implements DatasetLoadObserver, DatasetWriteObserver {
   private readonly registry = new Registry();
 
   private readonly requestDuration = new Histogram({
@@ -58,6 +60,43 @@ export class PrometheusService implements DatasetLoadObserver {
     registers: [this.registry],
   });
 
+  private readonly uploads = new Counter({
+    name: 'dataset_uploads_total',
+    help: 'Row uploads by dataset and outcome (created, replayed, or the refusal status)',
+    labelNames: ['dataset', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly rowsAppended = new Counter({
+    name: 'dataset_rows_appended_total',
+    help: 'Rows appended to each dataset by uploads',
+    labelNames: ['dataset'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly uploadSeconds = new Histogram({
+    name: 'dataset_upload_duration_seconds',
+    help: 'Upload requests from the first body byte to the answer, by dataset',
+    labelNames: ['dataset'] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry],
+  });
+
+  private readonly mergeSeconds = new Histogram({
+    name: 'dataset_merge_duration_seconds',
+    help: 'Time to build the index of a new version with an upload merged in, by dataset',
+    labelNames: ['dataset'] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry],
+  });
+
+  private readonly datasetParts = new Gauge({
+    name: 'dataset_parts',
+    help: 'Uploaded part files per dataset',
+    labelNames: ['dataset'] as const,
+    registers: [this.registry],
+  });
+
   private readonly droppedLogLines = new Counter({
     name: 'log_lines_dropped_total',
     help: 'Log lines dropped, by level, because stdout was not read fast enough (LOG_BUFFER_MAX_BYTES)',
@@ -98,5 +137,27 @@ export class PrometheusService implements DatasetLoadObserver {
     this.datasetRows.set(labels, summary.rows);
     this.datasetRejectedRows.set(labels, summary.rejectedRows);
     this.datasetLoadSeconds.set(labels, seconds);
+  }
+
+  versionInstalled(
+    dataset: string,
+    record: VersionRecord,
+    parts: number,
+    mergeSeconds?: number,
+  ): void {
+    const labels = { dataset };
+    this.datasetRows.set(labels, record.rows);
+    this.datasetParts.set(labels, parts);
+    if (record.source === 'upload') {
+      this.rowsAppended.inc(labels, record.rowsAdded);
+    }
+    if (mergeSeconds !== undefined) {
+      this.mergeSeconds.observe(labels, mergeSeconds);
+    }
+  }
+
+  uploadFinished(dataset: string, outcome: string, seconds: number): void {
+    this.uploads.inc({ dataset, outcome });
+    this.uploadSeconds.observe({ dataset }, seconds);
   }
 }

@@ -206,12 +206,14 @@ export class EdgeResponder implements OnApplicationBootstrap {
 
   private storeWhenAnswered(key: string, request: IncomingMessage, response: ServerResponse): void {
     const body = captureBody(response, this.cache.maxEntryBytes);
+    // An upload or reload finishing while this answer is computed makes it stale before it is kept.
+    const generation = this.cache.generation;
     response.once('finish', () => {
       const route = routeTemplateOf(request);
       const bytes = CACHEABLE_ROUTES.has(route) ? body() : undefined;
       const cached = bytes === undefined ? undefined : toCachedResponse(route, response, bytes);
       if (cached !== undefined) {
-        this.cache.set(key, cached);
+        this.cache.set(key, cached, generation);
       }
     });
   }

@@ -3,6 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { dataConfig } from 'src/config/data.config';
 import { httpConfig } from 'src/config/http.config';
 import { responseCacheConfig } from 'src/config/response-cache.config';
+import { DataModule } from 'src/data/data.module';
 import { EdgeResponder } from 'src/response-cache/edge-responder';
 import { ResponseCache } from 'src/response-cache/response-cache';
 
@@ -12,6 +13,7 @@ import { ResponseCache } from 'src/response-cache/response-cache';
     ConfigModule.forFeature(responseCacheConfig),
     ConfigModule.forFeature(httpConfig),
     ConfigModule.forFeature(dataConfig),
+    DataModule,
   ],
   providers: [ResponseCache, EdgeResponder],
   exports: [ResponseCache, EdgeResponder],

@@ -2,6 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { dataConfig, type DataConfig } from 'src/config/data.config';
 import { responseCacheConfig, type ResponseCacheConfig } from 'src/config/response-cache.config';
+import { DataGeneration } from 'src/data/live/data-generation';
 import type { CachedResponse } from 'src/response-cache/cached-response';
 
 /**
@@ -26,9 +27,13 @@ export class ResponseCache {
   /** Answers of a ClickHouse dataset change with every import, so nothing is replayed then. */
   private readonly datasetsMayChange: boolean;
 
+  /** The data generation the entries were computed on; a new version empties the cache. */
+  private entriesGeneration = 0;
+
   constructor(
     @Inject(responseCacheConfig.KEY) private readonly config: ResponseCacheConfig,
     @Optional() @Inject(dataConfig.KEY) data?: DataConfig,
+    @Optional() private readonly dataGeneration?: DataGeneration,
   ) {
     this.datasetsMayChange =
       data?.datasets.some(({ backend }) => backend === 'clickhouse') ?? false;
@@ -46,7 +51,13 @@ export class ResponseCache {
     return this.entries.size;
   }
 
+  /** The data generation now: pass it to `set` for an answer being computed from this data. */
+  get generation(): number {
+    return this.dataGeneration?.current ?? 0;
+  }
+
   get(key: string): CachedResponse | undefined {
+    this.dropIfStale();
     const cached = this.entries.get(key);
     if (cached !== undefined) {
       this.entries.delete(key);
@@ -55,8 +66,14 @@ export class ResponseCache {
     return cached;
   }
 
-  set(key: string, cached: CachedResponse): void {
-    if (!this.enabled || cached.body.length > this.config.maxEntryBytes) {
+  /** Keeps an answer computed at `generation`, unless the data has changed since. */
+  set(key: string, cached: CachedResponse, generation = this.generation): void {
+    this.dropIfStale();
+    if (
+      !this.enabled ||
+      cached.body.length > this.config.maxEntryBytes ||
+      generation !== this.entriesGeneration
+    ) {
       return;
     }
     this.entries.delete(key);
@@ -66,6 +83,14 @@ export class ResponseCache {
       if (oldest.done !== true) {
         this.entries.delete(oldest.value);
       }
+    }
+  }
+
+  private dropIfStale(): void {
+    const now = this.generation;
+    if (now !== this.entriesGeneration) {
+      this.entries.clear();
+      this.entriesGeneration = now;
     }
   }
 }

@@ -38,6 +38,32 @@ export const DOMAIN_PROBLEMS: Record<
     type: PROBLEM_TYPES.unavailable,
     title: 'Data backend unavailable',
   },
+  unauthenticated: {
+    status: HttpStatus.UNAUTHORIZED,
+    type: PROBLEM_TYPES.unauthenticated,
+    title: 'Unauthorized',
+  },
+  'writes-disabled': {
+    status: HttpStatus.FORBIDDEN,
+    type: PROBLEM_TYPES.writesDisabled,
+    title: 'Writes are disabled',
+  },
+  conflict: { status: HttpStatus.CONFLICT, type: PROBLEM_TYPES.conflict, title: 'Conflict' },
+  'payload-too-large': {
+    status: HttpStatus.PAYLOAD_TOO_LARGE,
+    type: PROBLEM_TYPES.payloadTooLarge,
+    title: 'Content Too Large',
+  },
+  'unsupported-media-type': {
+    status: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+    type: PROBLEM_TYPES.unsupportedMediaType,
+    title: 'Unsupported Media Type',
+  },
+  unprocessable: {
+    status: HttpStatus.UNPROCESSABLE_ENTITY,
+    type: PROBLEM_TYPES.unprocessable,
+    title: 'Unprocessable Content',
+  },
 };
 
 function httpExceptionDetail(exception: HttpException): string {
@@ -77,8 +103,13 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     // The request id lets a client quote the failure and an operator find its log lines.
     const requestId = requestIdOf(request);
     const body = requestId === undefined ? problem : { ...problem, requestId };
-    if (exception instanceof DomainError && exception.retryAfterSeconds !== null) {
-      response.setHeader('Retry-After', String(exception.retryAfterSeconds));
+    if (exception instanceof DomainError) {
+      if (exception.retryAfterSeconds !== null) {
+        response.setHeader('Retry-After', String(exception.retryAfterSeconds));
+      }
+      for (const [name, value] of Object.entries(exception.headers)) {
+        response.setHeader(name, value);
+      }
     }
     response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
   }
@@ -93,6 +124,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         detail: exception.message,
         instance,
         ...(exception.errors.length > 0 ? { errors: [...exception.errors] } : {}),
+        ...exception.extensions,
       };
     }
     if (exception instanceof HttpException) {

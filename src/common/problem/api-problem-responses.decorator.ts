@@ -21,6 +21,21 @@ const TYPE_AND_TITLE: Partial<Record<HttpStatus, { type: string; title: string }
     title: 'Invalid request parameter',
   },
   [HttpStatus.NOT_FOUND]: { type: PROBLEM_TYPES.notFound, title: 'Not found' },
+  [HttpStatus.UNAUTHORIZED]: { type: PROBLEM_TYPES.unauthenticated, title: 'Unauthorized' },
+  [HttpStatus.FORBIDDEN]: { type: PROBLEM_TYPES.writesDisabled, title: 'Writes are disabled' },
+  [HttpStatus.CONFLICT]: { type: PROBLEM_TYPES.conflict, title: 'Conflict' },
+  [HttpStatus.PAYLOAD_TOO_LARGE]: {
+    type: PROBLEM_TYPES.payloadTooLarge,
+    title: 'Content Too Large',
+  },
+  [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: {
+    type: PROBLEM_TYPES.unsupportedMediaType,
+    title: 'Unsupported Media Type',
+  },
+  [HttpStatus.UNPROCESSABLE_ENTITY]: {
+    type: PROBLEM_TYPES.unprocessable,
+    title: 'Unprocessable Content',
+  },
 };
 
 /** Documents error responses as `application/problem+json`, one example body per status. */

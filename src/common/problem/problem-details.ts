@@ -9,6 +9,12 @@ export const PROBLEM_TYPES = {
   notFound: 'urn:sales-metrics:problem:not-found',
   noData: 'urn:sales-metrics:problem:no-data',
   unavailable: 'urn:sales-metrics:problem:backend-unavailable',
+  unauthenticated: 'urn:sales-metrics:problem:unauthenticated',
+  writesDisabled: 'urn:sales-metrics:problem:writes-disabled',
+  conflict: 'urn:sales-metrics:problem:conflict',
+  payloadTooLarge: 'urn:sales-metrics:problem:payload-too-large',
+  unsupportedMediaType: 'urn:sales-metrics:problem:unsupported-media-type',
+  unprocessable: 'urn:sales-metrics:problem:unprocessable-content',
   generic: 'about:blank',
 } as const;
 
@@ -21,6 +27,27 @@ export class ParameterErrorDto implements ParameterError {
       "has unknown metric 'avg'; allowed: count, sum, mean, median, min, max, stddev, variance, p1…p99",
   })
   message!: string;
+}
+
+/** One defective row of an uploaded or reloaded CSV file. */
+export class CsvDefectDto {
+  @ApiPropertyOptional({
+    description: 'The file, for a reload (uploads have one file, the request body).',
+    example: 'sales.csv',
+  })
+  file?: string;
+
+  @ApiProperty({
+    description: '1-based line within the file; 0 for the file as a whole.',
+    example: 3,
+  })
+  line!: number;
+
+  @ApiProperty({ type: String, nullable: true, example: 'value' })
+  column!: string | null;
+
+  @ApiProperty({ example: '\'12,5\' is not a decimal number (the decimal separator must be ".")' })
+  reason!: string;
 }
 
 /** RFC 9457 problem details, the body of every error this service returns. */
@@ -48,6 +75,18 @@ export class ProblemDetailsDto {
     description: 'Every invalid parameter, for 400s.',
   })
   errors?: ParameterErrorDto[];
+
+  @ApiPropertyOptional({
+    type: [CsvDefectDto],
+    description: 'For a refused upload or reload: the first 100 defective rows, in file order.',
+  })
+  defects?: CsvDefectDto[];
+
+  @ApiPropertyOptional({
+    description: 'For a refused upload or reload: how many defects there are in all.',
+    example: 1,
+  })
+  totalDefects?: number;
 
   @ApiPropertyOptional({
     description: 'The request id, also in the `x-request-id` response header and the access log.',

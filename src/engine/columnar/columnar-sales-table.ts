@@ -17,6 +17,7 @@ import {
   weekOfDay,
 } from 'src/common/calendar/periods';
 import { buildColumnarLayout, type ColumnarLayout } from 'src/engine/columnar/columnar-layout';
+import { columnsOfLayout } from 'src/engine/columnar/layout-columns';
 import { GroupedRuns, SEVERAL_COUNTRIES } from 'src/engine/columnar/grouped-runs';
 import { monthExtentsOf, type MonthExtents } from 'src/engine/columnar/month-extents';
 import {
@@ -128,6 +129,11 @@ export class ColumnarSalesTable {
    */
   arithmetic(): Arithmetic {
     return this.layout.exact === null ? 'float' : 'exact-decimal';
+  }
+
+  /** The table's rows as plain columns, to build a larger table from (see `layout-columns.ts`). */
+  toColumns(): SalesColumns {
+    return columnsOfLayout(this.layout);
   }
 
   /** Calendar years that have at least one sale, ascending. */
