@@ -282,7 +282,15 @@ const OTHER = 'OTHER';
  * its value (and `_previous`, `_change` when comparing), then the shares, then `windowPeriods`.
  * Every extension is computed from its definition over the rows, one output row at a time.
  */
-export function naiveAnalyse(dataset: NaiveDataset, query: NaiveQuery): NaiveAnswer {
+export function naiveAnalyse(
+  dataset: NaiveDataset,
+  query: NaiveQuery,
+  /**
+   * What a result cell holds, given its metric and its rows' values (`_previous` cells included):
+   * by default the metric's value. `_change` and `_share` columns are computed from these cells.
+   */
+  cellOf: (metric: string, values: readonly number[]) => number | null = naiveMetric,
+): NaiveAnswer {
   const start = query.fiscalYearStart ?? 1;
   const period = query.period;
   const inCountries = (row: NaiveRow): boolean =>
@@ -450,10 +458,10 @@ export function naiveAnalyse(dataset: NaiveDataset, query: NaiveQuery): NaiveAns
     }
     const row: NaiveResultRow = { ...keys };
     for (const metric of query.metrics) {
-      const value = naiveMetric(metric, current);
+      const value = cellOf(metric, current);
       row[metric] = value;
       if (previous !== null) {
-        const before = naiveMetric(metric, previous);
+        const before = cellOf(metric, previous);
         row[`${metric}_previous`] = before;
         row[`${metric}_change`] =
           value === null || before === null || before === 0
