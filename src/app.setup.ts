@@ -1,26 +1,64 @@
-import { VersioningType, type INestApplication } from '@nestjs/common';
+import { VersioningType } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { parse as parseQueryString } from 'node:querystring';
 import { StrictValidationPipe } from 'src/common/validation/strict-validation.pipe';
-import type { HttpConfig } from 'src/config/http.config';
+import { httpConfig, type HttpConfig } from 'src/config/http.config';
 import { setupSwagger } from 'src/docs/swagger';
-import { EdgeResponder } from 'src/response-cache/edge-responder';
+import { answerConditionalRequests } from 'src/response-cache/conditional-request.hook';
+import { trackDraining } from 'src/lifecycle/drain.hook';
+import { DrainState } from 'src/lifecycle/drain-state';
+import { observeRequests } from 'src/observability/observe-requests.hook';
+import { PrometheusService } from 'src/observability/prometheus.service';
+import { requestIdFor } from 'src/observability/request-id';
+import {
+  answerFrameworkError,
+  clientErrorProblemHandler,
+} from 'src/security/client-error-problems';
 import { applyHttpHardening } from 'src/security/http-hardening';
 
 /**
- * Everything main.ts applies to the application besides logging and listening, shared with the
- * e2e tests so they exercise the same headers, limits, pipes, versioning, documentation and
- * response cache as production.
+ * The Fastify adapter, with the settings Fastify takes only when it is created: trusted proxies,
+ * request ids, query parsing and the limits Node's HTTP parser enforces. Reads the validated HTTP
+ * settings from the environment when none are given.
  */
-export function configureApp(app: INestApplication): void {
-  const express = app as NestExpressApplication;
-  express.disable('x-powered-by');
-  // Plain key=value parsing: bracket syntax (`a[b]=c`) stays a literal key instead of building objects.
-  express.set('query parser', 'simple');
-  applyHttpHardening(express, app.get(ConfigService).getOrThrow<HttpConfig>('http'));
+export function createHttpAdapter(config: HttpConfig = httpConfig()): FastifyAdapter {
+  return new FastifyAdapter({
+    // The client address (rate limits, logs) is the one the last N trusted proxies forwarded.
+    trustProxy: config.trustProxyHops,
+    genReqId: requestIdFor,
+    // Node's plain key=value parsing: repeated keys become arrays and bracket syntax (`a[b]=c`)
+    // stays a literal key instead of building objects.
+    routerOptions: {
+      // A fragment (`#…`, which clients do not send) is not part of the query, as in Node's URL parser.
+      querystringParser: (query: string) => parseQueryString(query.split('#', 1)[0]),
+      // A dataset name of any length reaches the handler, which names it in a 404 problem.
+      maxParamLength: config.maxUrlLength,
+    },
+    // Node answers 431 past this, before any hook runs.
+    http: { maxHeaderSize: config.maxHeaderBytes },
+    clientErrorHandler: clientErrorProblemHandler(config.maxHeaderBytes),
+    frameworkErrors: answerFrameworkError,
+  });
+}
+
+/**
+ * Everything main.ts applies to the application besides logging and listening, shared with the
+ * e2e tests so they exercise the same hooks, headers, limits, pipes, versioning and documentation
+ * as production.
+ */
+export async function configureApp(app: NestFastifyApplication): Promise<void> {
+  const fastify = app.getHttpAdapter().getInstance();
+  const config = app.get(ConfigService);
+  trackDraining(fastify, app.get(DrainState));
+  observeRequests(fastify, app.get(PrometheusService));
+  answerConditionalRequests(fastify);
+  // Bodies of types Fastify does not parse itself (text/csv, multipart uploads) reach their
+  // handler unread, as a stream it limits and stores itself.
+  fastify.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
   app.enableVersioning({ type: VersioningType.URI });
   app.useGlobalPipes(new StrictValidationPipe());
+  // Registered before the rate limit, whose hook applies to the routes registered after it.
   setupSwagger(app);
-  // Ahead of Express on the server itself: repeated analysis answers skip the framework entirely.
-  app.get(EdgeResponder).install(express.getHttpServer(), express.getHttpAdapter().getInstance());
+  await applyHttpHardening(app, config.getOrThrow<HttpConfig>('http'));
 }

@@ -1,31 +1,34 @@
 import { Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import type { AddressInfo } from 'node:net';
 import { AppModule } from 'src/app.module';
-import { configureApp } from 'src/app.setup';
+import { configureApp, createHttpAdapter } from 'src/app.setup';
 import type { AppConfig } from 'src/config/app.config';
 import { enableGracefulShutdown } from 'src/lifecycle/graceful-shutdown';
+
+/** Every interface, so the service is reachable from outside its container. */
+const ALL_INTERFACES = '0.0.0.0';
 
 async function bootstrap(): Promise<void> {
   // abortOnError off: a bad setting or file ends start-up through the catch below, as one readable
   // line. Nest's own start-up lines wait for pino (bufferLogs) and are dropped if start-up fails
   // before it exists (autoFlushLogs off), so that line stays the only output in another format.
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, createHttpAdapter(), {
     abortOnError: false,
     bufferLogs: true,
     autoFlushLogs: false,
   });
   app.useLogger(app.get(PinoLogger));
   app.flushLogs();
-  configureApp(app);
+  await configureApp(app);
   const { port, shutdownTimeoutMs, shutdownDrainDelayMs } = app
     .get(ConfigService)
     .getOrThrow<AppConfig>('app');
   enableGracefulShutdown(app, { timeoutMs: shutdownTimeoutMs, drainDelayMs: shutdownDrainDelayMs });
-  await app.listen(port);
+  await app.listen(port, ALL_INTERFACES);
   // The bound port, which differs from PORT when PORT=0 asks for any free one.
   const { port: boundPort } = app.getHttpServer().address() as AddressInfo;
   new Logger('Bootstrap').log(`Listening on port ${boundPort}`);

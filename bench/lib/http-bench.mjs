@@ -111,9 +111,9 @@ export async function sequentialLatency(url, { warmup, requests }) {
   }
 }
 
-/** autocannon against one URL; the few numbers the report needs. */
-export async function throughput(url, { connections, durationSec }) {
-  const result = await autocannon({ url, connections, duration: durationSec });
+/** autocannon against one URL (or `requests` built per request); the few numbers the report needs. */
+export async function throughput(url, { connections, durationSec, requests }) {
+  const result = await autocannon({ url, connections, duration: durationSec, requests });
   return {
     requestsPerSec: result.requests.average,
     totalRequests: result.requests.total,

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpStatus, Param, Query, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Param, Query } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { AnalysisResult } from 'src/analysis/analysis-request';
 import { CsvResultInterceptor } from 'src/analysis/csv-result.interceptor';
@@ -14,6 +14,7 @@ import {
   ApiRateLimitedResponse,
   ApiBackendUnavailableResponse,
 } from 'src/common/problem/api-problem-responses.decorator';
+import { CacheAnswer } from 'src/response-cache/cache-answer.decorator';
 
 @ApiTags('analysis')
 @ApiRateLimitedResponse()
@@ -24,7 +25,7 @@ export class AnalysisController {
   constructor(private readonly analysis: AnalysisService) {}
 
   @Get(':dataset/analysis')
-  @UseInterceptors(RejectedRowsInterceptor, CsvResultInterceptor)
+  @CacheAnswer('dataset-param', RejectedRowsInterceptor, CsvResultInterceptor)
   @ApiOperation({
     summary: 'Compute metrics over a dataset, filtered and grouped',
     description:

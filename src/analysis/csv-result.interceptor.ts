@@ -4,7 +4,8 @@ import {
   type ExecutionContext,
   type NestInterceptor,
 } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import accepts from 'accepts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { map, type Observable } from 'rxjs';
 import type { AnalysisResult } from 'src/analysis/analysis-request';
 
@@ -31,12 +32,12 @@ export function toCsv(result: AnalysisResult): string {
 }
 
 /** True when the client asked for CSV, by `format=csv` or by preferring `text/csv` in Accept. */
-function wantsCsv(request: Request): boolean {
-  const format = request.query.format;
+export function wantsCsv(request: FastifyRequest): boolean {
+  const { format } = request.query as Record<string, unknown>;
   if (typeof format === 'string') {
     return format.trim().toLowerCase() === 'csv';
   }
-  return request.accepts(['application/json', 'text/csv']) === 'text/csv';
+  return accepts(request.raw).type(['application/json', 'text/csv']) === 'text/csv';
 }
 
 /** Serves an analysis result as a CSV download when the client asks for one. */
@@ -50,16 +51,16 @@ export class CsvResultInterceptor implements NestInterceptor<
     next: CallHandler<AnalysisResult>,
   ): Observable<AnalysisResult | string> {
     const http = context.switchToHttp();
-    const request = http.getRequest<Request>();
+    const request = http.getRequest<FastifyRequest>();
     if (!wantsCsv(request)) {
       return next.handle();
     }
-    const response = http.getResponse<Response>();
+    const response = http.getResponse<FastifyReply>();
     return next.handle().pipe(
       map((result) => {
         const filename = `${result.dataset}-analysis-${result.query.groupBy.join('-')}.csv`;
         response.type('text/csv; charset=utf-8');
-        response.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
+        response.header('Content-Disposition', `attachment; filename="${filename}"`);
         return toCsv(result);
       }),
     );

@@ -9,6 +9,7 @@ import {
   ApiBackendUnavailableResponse,
 } from 'src/common/problem/api-problem-responses.decorator';
 import { DatasetRepository, type DatasetSummary } from 'src/data/dataset.repository';
+import { CacheAnswer } from 'src/response-cache/cache-answer.decorator';
 
 @ApiTags('datasets')
 @ApiRateLimitedResponse()
@@ -19,6 +20,7 @@ export class DatasetsController {
   constructor(private readonly datasets: DatasetRepository) {}
 
   @Get()
+  @CacheAnswer('all-datasets')
   @ApiOperation({ summary: 'List the configured datasets with their summaries' })
   @ApiOkResponse({ type: [DatasetSummaryDto] })
   list(): Promise<DatasetSummary[]> {
@@ -26,6 +28,7 @@ export class DatasetsController {
   }
 
   @Get(':dataset')
+  @CacheAnswer('dataset-param')
   @ApiOperation({
     summary: 'Describe one dataset',
     description:

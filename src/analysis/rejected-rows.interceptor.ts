@@ -4,7 +4,7 @@ import {
   type ExecutionContext,
   type NestInterceptor,
 } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { concatMap, type Observable } from 'rxjs';
 import { REJECTED_ROWS_HEADER } from 'src/common/http/header-names';
 import { DEFAULT_DATASET_NAME } from 'src/config/data.config';
@@ -20,15 +20,15 @@ export class RejectedRowsInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const http = context.switchToHttp();
-    const { params } = http.getRequest<Request>();
-    const response = http.getResponse<Response>();
+    const params = http.getRequest<FastifyRequest>().params as Record<string, unknown>;
+    const response = http.getResponse<FastifyReply>();
     // The compatible endpoint has no dataset parameter: it always answers on the default dataset.
     const dataset = typeof params.dataset === 'string' ? params.dataset : DEFAULT_DATASET_NAME;
     return next.handle().pipe(
       concatMap(async (body: unknown) => {
         const { rejectedRows } = await this.datasets.summary(dataset);
         if (rejectedRows > 0) {
-          response.setHeader(REJECTED_ROWS_HEADER, String(rejectedRows));
+          response.header(REJECTED_ROWS_HEADER, String(rejectedRows));
         }
         return body;
       }),

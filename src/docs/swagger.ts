@@ -7,7 +7,7 @@ import {
   PROBLEM_TYPES,
   ProblemDetailsDto,
 } from 'src/common/problem/problem-details';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** The scheme the write operations (uploads, reloads) require; reads are public. */
 export const BEARER_SCHEME = 'bearer';
@@ -77,5 +77,5 @@ export function setupSwagger(app: INestApplication): void {
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   app
     .getHttpAdapter()
-    .get('/openapi.json', (_request: Request, response: Response) => response.json(document));
+    .get('/openapi.json', (_request: FastifyRequest, reply: FastifyReply) => reply.send(document));
 }

@@ -40,6 +40,6 @@ export function concatSalesColumns(parts: readonly SalesColumns[]): SalesColumns
     countries,
     days,
     values,
-    ...(exact && parts.length > 0 ? { fractionDigits: Math.max(...(digits)) } : {}),
+    ...(exact && parts.length > 0 ? { fractionDigits: Math.max(...digits) } : {}),
   };
 }

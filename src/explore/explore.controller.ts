@@ -10,14 +10,14 @@ import {
 } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import { dataConfig } from 'src/config/data.config';
 import { ExploreAssetParamDto } from 'src/explore/dto/explore-asset-param.dto';
 import { EXPLORE_ASSETS_PATH, EXPLORE_PAGE_PATH, ExploreAssets } from 'src/explore/explore-assets';
+import { NOT_RATE_LIMITED } from 'src/security/rate-limit.options';
 
 /** The explore page: charts and tables over the v1 API, for people rather than programs. */
 @ApiExcludeController()
-@SkipThrottle()
 @Controller()
 export class ExploreController {
   constructor(
@@ -30,6 +30,7 @@ export class ExploreController {
    * facts and numbers at once, instead of after listing the datasets.
    */
   @Get()
+  @RouteConfig(NOT_RATE_LIMITED)
   @Redirect(EXPLORE_PAGE_PATH, HttpStatus.FOUND)
   home(): { url: string } {
     const [first] = this.data.datasets;
@@ -42,6 +43,7 @@ export class ExploreController {
   }
 
   @Get(EXPLORE_PAGE_PATH)
+  @RouteConfig(NOT_RATE_LIMITED)
   // Small and cheap to send again; revalidating keeps it in step with the versioned assets.
   @Header('Cache-Control', 'no-cache')
   page(): StreamableFile {
@@ -49,6 +51,7 @@ export class ExploreController {
   }
 
   @Get(`${EXPLORE_ASSETS_PATH}/:version/:file`)
+  @RouteConfig(NOT_RATE_LIMITED)
   @Header('Cache-Control', 'public, max-age=31536000, immutable')
   asset(@Param() { version, file }: ExploreAssetParamDto): StreamableFile {
     return this.assets.asset(version, file);

@@ -1,9 +1,10 @@
 import { Controller, Get, Header, HttpStatus } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { HealthCheckResult } from '@nestjs/terminus';
-import { SkipThrottle } from '@nestjs/throttler';
 import { ApiProblemResponses } from 'src/common/problem/api-problem-responses.decorator';
 import { HealthService, type ReadinessReport } from 'src/health/health.service';
+import { NOT_RATE_LIMITED } from 'src/security/rate-limit.options';
 
 const READY_EXAMPLE = {
   status: 'ok',
@@ -20,12 +21,12 @@ const READY_EXAMPLE = {
 };
 
 @ApiTags('operations')
-@SkipThrottle()
 @Controller('health')
 export class HealthController {
   constructor(private readonly health: HealthService) {}
 
   @Get('live')
+  @RouteConfig(NOT_RATE_LIMITED)
   @Header('Cache-Control', 'no-store')
   @ApiOperation({
     summary: 'Liveness: the process answers HTTP',
@@ -37,6 +38,7 @@ export class HealthController {
   }
 
   @Get('ready')
+  @RouteConfig(NOT_RATE_LIMITED)
   @Header('Cache-Control', 'no-store')
   @ApiOperation({
     summary: 'Readiness: every dataset is loaded and the instance is not shutting down',
@@ -54,6 +56,7 @@ export class HealthController {
   }
 
   @Get()
+  @RouteConfig(NOT_RATE_LIMITED)
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Alias of /health/ready' })
   @ApiOkResponse({ schema: { example: READY_EXAMPLE } })

@@ -1,6 +1,4 @@
-import { Global, Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
-import { ALL_ROUTES } from 'src/common/middleware/all-routes';
-import { DrainMiddleware } from 'src/lifecycle/drain.middleware';
+import { Global, Module } from '@nestjs/common';
 import { DrainState } from 'src/lifecycle/drain-state';
 
 @Global()
@@ -8,8 +6,4 @@ import { DrainState } from 'src/lifecycle/drain-state';
   providers: [DrainState],
   exports: [DrainState],
 })
-export class LifecycleModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(DrainMiddleware).forRoutes(ALL_ROUTES);
-  }
-}
+export class LifecycleModule {}

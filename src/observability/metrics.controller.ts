@@ -1,16 +1,17 @@
 import { Controller, Get, Header } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
 import { prometheusContentType } from 'prom-client';
 import { PrometheusService } from 'src/observability/prometheus.service';
+import { NOT_RATE_LIMITED } from 'src/security/rate-limit.options';
 
 @ApiTags('operations')
-@SkipThrottle()
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly prometheus: PrometheusService) {}
 
   @Get()
+  @RouteConfig(NOT_RATE_LIMITED)
   @Header('Content-Type', prometheusContentType)
   @Header('Cache-Control', 'no-store')
   @ApiOperation({

@@ -1,12 +1,13 @@
-import { Global, Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
-import { ALL_ROUTES } from 'src/common/middleware/all-routes';
+import { Global, Module } from '@nestjs/common';
 import { DatasetLoadObserver } from 'src/data/dataset-load.observer';
 import { DatasetWriteObserver } from 'src/data/live/dataset-write.observer';
-import { HttpMetricsMiddleware } from 'src/observability/http-metrics.middleware';
 import { MetricsController } from 'src/observability/metrics.controller';
 import { PrometheusService } from 'src/observability/prometheus.service';
 
-/** Global so the problem filter and the dataset repository can report without importing it. */
+/**
+ * Global so the problem filter, the request hooks and the dataset repository can report without
+ * importing it.
+ */
 @Global()
 @Module({
   controllers: [MetricsController],
@@ -17,8 +18,4 @@ import { PrometheusService } from 'src/observability/prometheus.service';
   ],
   exports: [PrometheusService, DatasetLoadObserver, DatasetWriteObserver],
 })
-export class MetricsModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(HttpMetricsMiddleware).forRoutes(ALL_ROUTES);
-  }
-}
+export class MetricsModule {}

@@ -42,6 +42,17 @@ describe(assignRequestId.name, () => {
     expect(setHeader).toHaveBeenCalledWith('x-request-id', 'edge-1');
   });
 
+  it('should reuse the id Fastify gave the request and echo it', () => {
+    const request = { id: 'given-1', headers: { 'x-request-id': 'edge-1' } };
+    const response = { setHeader: jest.fn() };
+    const id = assignRequestId(
+      request as unknown as IncomingMessage,
+      response as unknown as ServerResponse,
+    );
+    expect(id).toBe('given-1');
+    expect(response.setHeader).toHaveBeenCalledWith('x-request-id', 'given-1');
+  });
+
   it('should create a UUID for a missing or refused id and echo it', () => {
     for (const header of [undefined, 'bad\tid']) {
       const { id, setHeader } = call(header);
@@ -53,8 +64,8 @@ describe(assignRequestId.name, () => {
 
 describe(requestIdOf.name, () => {
   it('should read a string id and ignore anything else', () => {
-    expect(requestIdOf({ id: 'r-1' } as unknown as IncomingMessage)).toBe('r-1');
-    expect(requestIdOf({ id: 7 } as unknown as IncomingMessage)).toBeUndefined();
-    expect(requestIdOf({} as IncomingMessage)).toBeUndefined();
+    expect(requestIdOf({ id: 'r-1' })).toBe('r-1');
+    expect(requestIdOf({ id: 7 })).toBeUndefined();
+    expect(requestIdOf({})).toBeUndefined();
   });
 });

@@ -18,19 +18,22 @@ export function acceptRequestId(value: string | string[] | undefined): string | 
 }
 
 /** The id a request goes by: the caller's when acceptable, else a new UUID. */
-export function requestIdFor(request: IncomingMessage): string {
+export function requestIdFor(request: Pick<IncomingMessage, 'headers'>): string {
   return acceptRequestId(request.headers[REQUEST_ID_HEADER]) ?? randomUUID();
 }
 
-/** pino-http `genReqId`: reuses the caller's id or creates one, and echoes it to the client. */
+/**
+ * pino-http `genReqId`: the id Fastify gave the request (copied onto Node's request for
+ * middleware), else the caller's or a new one; echoed to the client either way.
+ */
 export function assignRequestId(request: IncomingMessage, response: ServerResponse): string {
-  const id = requestIdFor(request);
+  const id = requestIdOf(request) ?? requestIdFor(request);
   response.setHeader(REQUEST_ID_HEADER, id);
   return id;
 }
 
-/** The id the logging middleware gave this request, if it ran. */
-export function requestIdOf(request: IncomingMessage): string | undefined {
+/** The id Fastify gave this request (its `genReqId`), on Fastify's request or Node's. */
+export function requestIdOf(request: object): string | undefined {
   const { id } = request as { id?: unknown };
   return typeof id === 'string' ? id : undefined;
 }

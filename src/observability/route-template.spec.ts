@@ -1,16 +1,26 @@
 import type { IncomingMessage } from 'node:http';
-import { routeTemplateOf, UNMATCHED_ROUTE } from 'src/observability/route-template';
-
-const requestWith = (fields: Record<string, unknown>) => fields as unknown as IncomingMessage;
+import {
+  rememberRouteTemplate,
+  routeTemplateOf,
+  UNMATCHED_ROUTE,
+} from 'src/observability/route-template';
 
 describe(routeTemplateOf.name, () => {
+  it('should label a request with the route recorded for it', () => {
+    const request = {} as IncomingMessage;
+    rememberRouteTemplate(request, '/v1/datasets/:dataset');
+    expect(routeTemplateOf(request)).toBe('/v1/datasets/:dataset');
+  });
+
   it.each([
-    ['a controller route', { route: { path: '/v1/datasets/:dataset' } }, '/v1/datasets/:dataset'],
-    ['a mounted router', { baseUrl: '/api', route: { path: '/items/:id' } }, '/api/items/:id'],
-    ['no route', {}, UNMATCHED_ROUTE],
-    ['the catch-all middleware route', { route: { path: '/{*path}' } }, UNMATCHED_ROUTE],
-    ['a pattern that is not a string', { route: { path: /x/ } }, UNMATCHED_ROUTE],
-  ])('should label %s', (_case, fields, expected) => {
-    expect(routeTemplateOf(requestWith(fields))).toBe(expected);
+    [
+      'a request no route matched',
+      (request: IncomingMessage) => rememberRouteTemplate(request, undefined),
+    ],
+    ['a request never routed', () => undefined],
+  ])('should label %s as unmatched', (_case, record) => {
+    const request = {} as IncomingMessage;
+    record(request);
+    expect(routeTemplateOf(request)).toBe(UNMATCHED_ROUTE);
   });
 });

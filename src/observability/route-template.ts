@@ -1,18 +1,24 @@
 import type { IncomingMessage } from 'node:http';
-import { ALL_ROUTES_EXPRESS_PATH } from 'src/common/middleware/all-routes';
 
-/** Label for requests no handler took (404s, static Swagger assets): keeps label values bounded. */
+/** Label for requests no route took (404s): keeps label values bounded. */
 export const UNMATCHED_ROUTE = 'unmatched';
+
+const ROUTE_TEMPLATE = Symbol('routeTemplate');
+
+type WithRouteTemplate = IncomingMessage & { [ROUTE_TEMPLATE]?: string };
+
+/** Records the route Fastify matched for a request (undefined when none did). */
+export function rememberRouteTemplate(
+  request: IncomingMessage,
+  template: string | undefined,
+): void {
+  (request as WithRouteTemplate)[ROUTE_TEMPLATE] = template;
+}
 
 /**
  * The route template that handled a request (`/v1/datasets/:dataset`), never the raw URL, so logs
- * group by endpoint and metric labels stay few. Express sets `req.route` for each route it enters,
- * middleware mounted by Nest included, so the catch-all middleware route counts as no match.
+ * group by endpoint and metric labels stay few.
  */
 export function routeTemplateOf(request: IncomingMessage): string {
-  const { route, baseUrl } = request as { route?: { path?: unknown }; baseUrl?: unknown };
-  if (typeof route?.path !== 'string' || route.path === ALL_ROUTES_EXPRESS_PATH) {
-    return UNMATCHED_ROUTE;
-  }
-  return `${typeof baseUrl === 'string' ? baseUrl : ''}${route.path}`;
+  return (request as WithRouteTemplate)[ROUTE_TEMPLATE] ?? UNMATCHED_ROUTE;
 }

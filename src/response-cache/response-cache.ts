@@ -1,54 +1,104 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import type { IncomingMessage } from 'node:http';
-import { dataConfig, type DataConfig } from 'src/config/data.config';
+import { LRUCache } from 'lru-cache';
+import { createHash } from 'node:crypto';
 import { responseCacheConfig, type ResponseCacheConfig } from 'src/config/response-cache.config';
 import { DataGeneration } from 'src/data/live/data-generation';
-import type { CachedResponse } from 'src/response-cache/cached-response';
+
+/** JSON, or CSV for the analysis routes when the client asks for it. */
+export type Representation = 'json' | 'csv';
+
+/** A successful answer as sent: its body and the headers that describe it. */
+export interface CachedAnswer {
+  readonly body: string;
+  /** Content-Type, and any of Content-Disposition and X-Rejected-Rows the answer carried. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Strong validator of this body. */
+  readonly etag: string;
+}
+
+/** A query string's parameters as Node's parser gives them: a string, or an array when repeated. */
+export type ParsedQuery = Readonly<Record<string, string | readonly string[] | undefined>>;
 
 /**
- * What a cached answer depends on besides the immutable datasets: the request target exactly as
- * received (path and query), Origin (CORS headers) and Accept (JSON or CSV). An absent header and
- * an empty one are told apart; header values cannot contain a line feed, so none is ambiguous.
+ * The query in one spelling per meaning: parameters sorted by name, and a repeated parameter's
+ * values joined with commas, which every list parameter reads the same way
+ * (`countries=AR,CL` ≡ `countries=AR&countries=CL`). No other rewriting: a value the pipeline
+ * might refuse (a comma in a single-valued parameter, an empty item) keeps its own spelling, so
+ * a refused query never shares a key with an accepted one.
  */
-export function responseCacheKey(request: IncomingMessage): string {
-  const { origin, accept } = request.headers;
-  return `${request.url}\n${origin === undefined ? '' : `=${origin}`}\n${accept === undefined ? '' : `=${accept}`}`;
+export function normalisedQuery(query: ParsedQuery): string {
+  return Object.keys(query)
+    .sort()
+    .map((name) => {
+      const value = query[name];
+      const text = typeof value === 'string' ? value : (value ?? []).join(',');
+      return `${encodeURIComponent(name)}=${encodeURIComponent(text)}`;
+    })
+    .join('&');
+}
+
+/** What an answer depends on: the route, the data's version, the normalised query, the format. */
+export function responseCacheKey(
+  route: string,
+  datasetVersion: string,
+  query: ParsedQuery,
+  representation: Representation,
+): string {
+  return `${route}\n${datasetVersion}\n${representation}\n${normalisedQuery(query)}`;
+}
+
+/** A strong entity tag derived from a cache key (a new dataset version makes a new tag). */
+export function entityTagOf(key: string): string {
+  return `"${createHash('sha256').update(key).digest('base64url').slice(0, 27)}"`;
 }
 
 /**
- * Successful answers by request, least recently used dropped first, each at most
- * `RESPONSE_CACHE_MAX_ENTRY_BYTES`: at most entries × that many bytes of bodies.
+ * Successful answers by cache key, least recently used dropped first, bounded by entry count
+ * (`RESPONSE_CACHE_ENTRIES`), by each body (`RESPONSE_CACHE_MAX_ENTRY_BYTES`) and by all bodies
+ * together (`RESPONSE_CACHE_MAX_BYTES`).
  */
 @Injectable()
 export class ResponseCache {
-  /** A Map iterates in insertion order, so re-inserting on every hit keeps the oldest first. */
-  private readonly entries = new Map<string, CachedResponse>();
+  private readonly entries: LRUCache<string, CachedAnswer> | undefined;
 
-  /** Answers of a ClickHouse dataset change with every import, so nothing is replayed then. */
-  private readonly datasetsMayChange: boolean;
-
-  /** The data generation the entries were computed on; a new version empties the cache. */
+  /**
+   * The data generation the entries were computed on. Keys carry versions, so older entries are
+   * never served; dropping them at once frees their room instead of waiting for the LRU.
+   */
   private entriesGeneration = 0;
 
   constructor(
     @Inject(responseCacheConfig.KEY) private readonly config: ResponseCacheConfig,
-    @Optional() @Inject(dataConfig.KEY) data?: DataConfig,
     @Optional() private readonly dataGeneration?: DataGeneration,
   ) {
-    this.datasetsMayChange =
-      data?.datasets.some(({ backend }) => backend === 'clickhouse') ?? false;
+    this.entries =
+      config.entries > 0
+        ? new LRUCache<string, CachedAnswer>({
+            max: config.entries,
+            maxSize: config.maxBytes,
+            maxEntrySize: config.maxEntryBytes,
+            sizeCalculation: ({ body }) => Math.max(Buffer.byteLength(body), 1),
+          })
+        : undefined;
+  }
+
+  /** `public, max-age=N`, or `no-cache` (revalidate every time) for `CACHE_MAX_AGE_SECONDS=0`. */
+  get cacheControl(): string {
+    const { maxAgeSeconds } = this.config;
+    return maxAgeSeconds > 0 ? `public, max-age=${maxAgeSeconds}` : 'no-cache';
   }
 
   get enabled(): boolean {
-    return this.config.entries > 0 && !this.datasetsMayChange;
-  }
-
-  get maxEntryBytes(): number {
-    return this.config.maxEntryBytes;
+    return this.entries !== undefined;
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.entries?.size ?? 0;
+  }
+
+  /** Bytes of the bodies held. */
+  get bodySize(): number {
+    return this.entries?.calculatedSize ?? 0;
   }
 
   /** The data generation now: pass it to `set` for an answer being computed from this data. */
@@ -56,40 +106,27 @@ export class ResponseCache {
     return this.dataGeneration?.current ?? 0;
   }
 
-  get(key: string): CachedResponse | undefined {
+  get(key: string): CachedAnswer | undefined {
     this.dropIfStale();
-    const cached = this.entries.get(key);
-    if (cached !== undefined) {
-      this.entries.delete(key);
-      this.entries.set(key, cached);
-    }
-    return cached;
+    return this.entries?.get(key);
   }
 
-  /** Keeps an answer computed at `generation`, unless the data has changed since. */
-  set(key: string, cached: CachedResponse, generation = this.generation): void {
+  /**
+   * Keeps an answer computed at `generation`, unless the cache is off, its body is over the entry
+   * bound, or an upload or reload finished while it was computed (its key would name the older
+   * version).
+   */
+  set(key: string, answer: CachedAnswer, generation = this.generation): void {
     this.dropIfStale();
-    if (
-      !this.enabled ||
-      cached.body.length > this.config.maxEntryBytes ||
-      generation !== this.entriesGeneration
-    ) {
-      return;
-    }
-    this.entries.delete(key);
-    this.entries.set(key, cached);
-    if (this.entries.size > this.config.entries) {
-      const oldest = this.entries.keys().next();
-      if (oldest.done !== true) {
-        this.entries.delete(oldest.value);
-      }
+    if (generation === this.entriesGeneration) {
+      this.entries?.set(key, answer);
     }
   }
 
   private dropIfStale(): void {
     const now = this.generation;
     if (now !== this.entriesGeneration) {
-      this.entries.clear();
+      this.entries?.clear();
       this.entriesGeneration = now;
     }
   }

@@ -1,6 +1,7 @@
 import { HttpStatus } from '@nestjs/common';
-import { STATUS_CODES, type Server } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES } from 'src/common/problem/problem-details';
 
 type ClientError = Error & { code?: string };
@@ -29,13 +30,15 @@ function problemFor(
 }
 
 /**
- * Requests Node's HTTP parser refuses (a request head over the size limit, a malformed request
- * line) never reach Express, and Node answers them with a bare status line. This answers them
- * with a problem document like every other refusal, then closes the connection as Node does.
+ * Fastify's `clientErrorHandler`. Requests Node's HTTP parser refuses (a request head over the
+ * size limit, a malformed request line) never reach Fastify's routes; this answers them with a
+ * problem document like every other refusal, then closes the connection as Node does.
  */
-export function answerClientErrorsWithProblems(server: Server, maxHeaderBytes: number): void {
-  server.on('clientError', (error: ClientError, socket: Duplex) => {
-    const response = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+export function clientErrorProblemHandler(
+  maxHeaderBytes: number,
+): (error: ClientError, socket: Socket) => void {
+  return (error, socket) => {
+    const response = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
     if (error.code === 'ECONNRESET' || !socket.writable || response?.headersSent) {
       socket.destroy();
       return;
@@ -50,5 +53,34 @@ export function answerClientErrorsWithProblems(server: Server, maxHeaderBytes: n
         'Connection: close\r\n\r\n' +
         body,
     );
-  });
+  };
+}
+
+/** Fastify's code for a request target that is not valid percent-encoding. */
+const BAD_URL = 'FST_ERR_BAD_URL';
+
+/**
+ * Fastify's `frameworkErrors`: a request Fastify refuses before routing it (a malformed
+ * percent-encoded path) gets a problem document with its request id, as every other refusal does.
+ * Fastify answers these itself, before any error handler.
+ */
+export function answerFrameworkError(
+  error: Error & { code?: string; statusCode?: number },
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const status = error.statusCode ?? HttpStatus.BAD_REQUEST;
+  const problem = {
+    type: PROBLEM_TYPES.generic,
+    title: STATUS_CODES[status] ?? 'Error',
+    status,
+    detail:
+      error.code === BAD_URL ? 'The request path is not valid percent-encoding' : error.message,
+    instance: request.url,
+    requestId: request.id,
+  };
+  void reply
+    .code(status)
+    .type(`${PROBLEM_CONTENT_TYPE}; charset=utf-8`)
+    .send(JSON.stringify(problem));
 }

@@ -1,12 +1,13 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import helmet from 'helmet';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { REJECTED_ROWS_HEADER, REQUEST_ID_HEADER } from 'src/common/http/header-names';
 import type { HttpConfig } from 'src/config/http.config';
-import { answerClientErrorsWithProblems } from 'src/security/client-error-problems';
+import { limitRequestRate } from 'src/security/rate-limit.options';
+import { sendSecurityHeaders } from 'src/security/security-headers.hook';
+import { limitUrlLength } from 'src/security/url-length.hook';
 
 /**
  * Response headers browsers on other origins may read (request id, limits, CSV file names, rows a
- * lenient dataset skipped).
+ * lenient dataset skipped, the validator of cached answers).
  */
 const EXPOSED_HEADERS = [
   REQUEST_ID_HEADER,
@@ -15,34 +16,23 @@ const EXPOSED_HEADERS = [
   'x-ratelimit-remaining',
   'x-ratelimit-reset',
   'content-disposition',
+  'etag',
   REJECTED_ROWS_HEADER.toLowerCase(),
 ];
 
-/** Process-wide HTTP settings applied before any route: proxies, security headers, CORS, limits. */
-export function applyHttpHardening(app: NestExpressApplication, config: HttpConfig): void {
-  // The client address (rate limits, logs) is the one the last N trusted proxies forwarded.
-  app.set('trust proxy', config.trustProxyHops);
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          // Swagger UI at /docs loads only same-origin scripts but has inline <style> blocks and
-          // data: images, which helmet's defaults already allow. Dropping the upgrade directive
-          // keeps /docs usable over plain http (local runs, docker run -p).
-          'upgrade-insecure-requests': null,
-        },
-      },
-    }),
-  );
+/** Process-wide HTTP settings applied before any route: security headers, CORS, limits. */
+export async function applyHttpHardening(
+  app: NestFastifyApplication,
+  config: HttpConfig,
+): Promise<void> {
+  const fastify = app.getHttpAdapter().getInstance();
+  sendSecurityHeaders(fastify);
+  limitUrlLength(fastify, config.maxUrlLength);
   app.enableCors({
     origin: config.corsOrigins === '*' ? '*' : [...config.corsOrigins],
-    methods: ['GET', 'HEAD', 'OPTIONS'],
+    methods: 'GET,HEAD,OPTIONS',
     exposedHeaders: EXPOSED_HEADERS,
     maxAge: 600,
   });
-  // The field `http.createServer({ maxHeaderSize })` sets; Node reads it for each new connection and
-  // answers 431 past it, before any middleware runs.
-  const server = app.getHttpServer();
-  Object.assign(server, { maxHeaderSize: config.maxHeaderBytes });
-  answerClientErrorsWithProblems(server, config.maxHeaderBytes);
+  await limitRequestRate(app, config);
 }

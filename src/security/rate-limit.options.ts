@@ -1,57 +1,42 @@
-import {
-  DEFAULT_IPV6_SUBNET_PREFIX,
-  normalizeIp,
-  type ThrottlerModuleOptions,
-} from '@nestjs/throttler';
-import type { Request } from 'express';
+import fastifyRateLimit, { type RateLimitPluginOptions } from '@fastify/rate-limit';
+import { HttpException, HttpStatus } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { HttpConfig } from 'src/config/http.config';
 
 const ONE_MINUTE_MS = 60_000;
 
-/** The name the guard gives an unnamed throttler; it adds no suffix to the X-RateLimit-* headers. */
-export const RATE_LIMIT_THROTTLER = 'default';
+/** Route config of the routes outside the limit (health checks, metrics). */
+export const NOT_RATE_LIMITED = { rateLimit: false } as const;
 
 /**
- * The one rate limit of the API, shared by the throttler guard and the response cache's fast path
- * so that both count against the same budget in the same storage.
+ * One budget per client address (IPv6 addresses grouped by /64) across the whole API, refilled
+ * each minute. It runs in the request's `preValidation` hook: after the request id and access log
+ * exist, so a 429 carries both, and before every Nest guard, interceptor and the answer cache.
  */
-export interface RateLimitPolicy {
-  /** False for `RATE_LIMIT_PER_MINUTE=0`: the guard still runs but lets every request through. */
-  readonly enabled: boolean;
-  readonly limit: number;
-  readonly ttlMs: number;
-}
-
-export function rateLimitPolicy({ rateLimitPerMinute }: HttpConfig): RateLimitPolicy {
+export function rateLimitOptions(config: HttpConfig): RateLimitPluginOptions {
   return {
-    enabled: rateLimitPerMinute > 0,
-    limit: Math.max(rateLimitPerMinute, 1),
-    ttlMs: ONE_MINUTE_MS,
+    max: config.rateLimitPerMinute,
+    timeWindow: ONE_MINUTE_MS,
+    hook: 'preValidation',
+    // A bounded store: the least recently seen clients are dropped first past this many.
+    cache: 100_000,
+    errorResponseBuilder: () =>
+      new HttpException(
+        `Too many requests: the limit is ${config.rateLimitPerMinute} per minute per client; retry after the number of seconds in Retry-After`,
+        HttpStatus.TOO_MANY_REQUESTS,
+      ),
   };
 }
 
 /**
- * Who a request counts against: its client address as Express resolves it (`trust proxy`), with
- * IPv6 addresses grouped by /64 as the guard's default tracker does.
+ * Registers the limit for every route registered from now on, unless the route's config says
+ * `NOT_RATE_LIMITED`; `RATE_LIMIT_PER_MINUTE=0` registers nothing.
  */
-export function rateLimitTracker(clientAddress: string | undefined): string {
-  // The guard has always passed `req.ip` through unchecked; normalizeIp copes with undefined.
-  return normalizeIp(clientAddress as string, DEFAULT_IPV6_SUBNET_PREFIX);
-}
-
-/** One budget per client across the whole API (the guard's default key is per route). */
-export function rateLimitKey(tracker: string, throttler = RATE_LIMIT_THROTTLER): string {
-  return `${throttler}:${tracker}`;
-}
-
-/** Refilled each minute; `RATE_LIMIT_PER_MINUTE=0` keeps the guard but skips every request. */
-export function rateLimitOptions(config: HttpConfig): ThrottlerModuleOptions {
-  const { enabled, limit, ttlMs } = rateLimitPolicy(config);
-  return {
-    throttlers: [{ name: RATE_LIMIT_THROTTLER, ttl: ttlMs, limit }],
-    skipIf: () => !enabled,
-    getTracker: (request) => rateLimitTracker((request as Request).ip),
-    generateKey: (_context, tracker, throttler) => rateLimitKey(tracker, throttler),
-    errorMessage: `Too many requests: the limit is ${config.rateLimitPerMinute} per minute per client; retry after the number of seconds in Retry-After`,
-  };
+export async function limitRequestRate(
+  app: NestFastifyApplication,
+  config: HttpConfig,
+): Promise<void> {
+  if (config.rateLimitPerMinute > 0) {
+    await app.register(fastifyRateLimit, rateLimitOptions(config));
+  }
 }

@@ -1,26 +1,12 @@
-import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { APP_GUARD } from '@nestjs/core';
-import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
-import { ALL_ROUTES } from 'src/common/middleware/all-routes';
-import { httpConfig, type HttpConfig } from 'src/config/http.config';
-import { rateLimitOptions } from 'src/security/rate-limit.options';
-import { UrlLengthMiddleware } from 'src/security/url-length.middleware';
+import { httpConfig } from 'src/config/http.config';
 
-/** Rate limiting for every controller (health and metrics opt out) and the URL length limit. */
+/**
+ * The validated HTTP settings (CORS, rate limit, proxies, limits). The hooks that apply them are
+ * added to Fastify by configureApp, since Fastify takes some of them only when it is created.
+ */
 @Module({
-  imports: [
-    ConfigModule.forFeature(httpConfig),
-    ThrottlerModule.forRootAsync({
-      imports: [ConfigModule.forFeature(httpConfig)],
-      inject: [httpConfig.KEY],
-      useFactory: (config: HttpConfig) => rateLimitOptions(config),
-    }),
-  ],
-  providers: [{ provide: APP_GUARD, useClass: ThrottlerGuard }],
+  imports: [ConfigModule.forFeature(httpConfig)],
 })
-export class SecurityModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(UrlLengthMiddleware).forRoutes(ALL_ROUTES);
-  }
-}
+export class SecurityModule {}

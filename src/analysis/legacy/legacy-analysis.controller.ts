@@ -1,4 +1,4 @@
-import { Controller, Get, HttpStatus, Query, UseFilters, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Query, UseFilters } from '@nestjs/common';
 import {
   ApiExtraModels,
   ApiOkResponse,
@@ -23,6 +23,7 @@ import { RejectedRowsInterceptor } from 'src/analysis/rejected-rows.interceptor'
 import { REJECTED_ROWS_HEADER } from 'src/common/http/header-names';
 import { ApiRateLimitedResponse } from 'src/common/problem/api-problem-responses.decorator';
 import { PythonJsonInterceptor } from 'src/common/serialization/python-json.interceptor';
+import { CacheAnswer } from 'src/response-cache/cache-answer.decorator';
 
 @ApiTags('compatible')
 @ApiRateLimitedResponse()
@@ -33,7 +34,7 @@ export class LegacyAnalysisController {
   constructor(private readonly legacy: LegacyAnalysisService) {}
 
   @Get()
-  @UseInterceptors(RejectedRowsInterceptor, PythonJsonInterceptor)
+  @CacheAnswer('default-dataset', RejectedRowsInterceptor, PythonJsonInterceptor)
   @ApiOperation({
     summary: 'Mean, median and max per country or overall (compatible with the original service)',
     description:

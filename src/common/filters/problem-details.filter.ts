@@ -7,7 +7,7 @@ import {
   type ArgumentsHost,
   type ExceptionFilter,
 } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { DomainError } from 'src/common/errors/domain.error';
 import {
@@ -91,12 +91,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const request = http.getRequest<Request>();
-    const response = http.getResponse<Response>();
-    const problem = this.toProblem(exception, request.originalUrl ?? request.url);
-    if (response.headersSent) {
+    const request = http.getRequest<FastifyRequest>();
+    const response = http.getResponse<FastifyReply>();
+    const problem = this.toProblem(exception, request.originalUrl);
+    if (response.sent) {
       // A streamed body already started; the connection is the only thing left to end.
-      response.end();
+      response.raw.end();
       return;
     }
     this.prometheus?.countProblem(problem.type, problem.status);
@@ -105,13 +105,16 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const body = requestId === undefined ? problem : { ...problem, requestId };
     if (exception instanceof DomainError) {
       if (exception.retryAfterSeconds !== null) {
-        response.setHeader('Retry-After', String(exception.retryAfterSeconds));
+        response.header('Retry-After', String(exception.retryAfterSeconds));
       }
       for (const [name, value] of Object.entries(exception.headers)) {
-        response.setHeader(name, value);
+        response.header(name, value);
       }
     }
-    response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
+    response
+      .status(problem.status)
+      .type(`${PROBLEM_CONTENT_TYPE}; charset=utf-8`)
+      .send(JSON.stringify(body));
   }
 
   private toProblem(exception: unknown, instance: string): ProblemDetails {

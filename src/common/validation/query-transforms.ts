@@ -1,5 +1,5 @@
 /**
- * Conversions for query-string values. Express hands us a string for `?a=1`, an array for
+ * Conversions for query-string values. Node's query parser hands us a string for `?a=1`, an array for
  * `?a=1&a=2`, and nothing for an absent key. Each helper converts what it can and returns
  * anything it cannot convert unchanged, so the validator that runs next reports it by name
  * instead of the value being silently coerced (`Boolean('false') === true` is the classic trap).
