@@ -1,0 +1,189 @@
+/**
+ * Live data bench: upload-to-visible latency of 10k-row uploads into a large dataset, and query
+ * latency while such uploads arrive every second, against the same queries with no uploads, in
+ * one run on one server.
+ *
+ *   node bench/live-data.mjs [--rows=1e7] [--uploads=10] [--stream-seconds=20]
+ *
+ * Needs `npm run build` (dist/) and writes nothing outside a temporary DATA_DIR and bench/data.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { datasetSpec, ensureDataset } from './lib/datasets.mjs';
+import { httpGet, startServer } from './lib/http-bench.mjs';
+import { RESULTS_DIR, ROOT_DIR } from './lib/paths.mjs';
+import { nowMs, percentileOfSorted } from './lib/stats.mjs';
+
+const args = Object.fromEntries(
+  process.argv
+    .slice(2)
+    .map((arg) => /^--([^=]+)=(.*)$/.exec(arg))
+    .filter(Boolean)
+    .map(([, key, value]) => [key, value]),
+);
+const ROWS = Number(args.rows ?? process.env.BENCH_LIVE_ROWS ?? 1e7);
+const UPLOADS = Number(args.uploads ?? process.env.BENCH_LIVE_UPLOADS ?? 10);
+const STREAM_SECONDS = Number(
+  args['stream-seconds'] ?? process.env.BENCH_LIVE_STREAM_SECONDS ?? 20,
+);
+const UPLOAD_ROWS = 10_000;
+const KEY = 'bench-live-data-key-0123456789abcdef0123';
+const QUERY = '/v1/datasets/sales/analysis?metrics=mean,median,max&countries=AR,CL&years=2024';
+
+function csvOfUpload(i) {
+  const lines = ['country,value,fecha'];
+  for (let r = 0; r < UPLOAD_ROWS; r++) {
+    const day = String(1 + ((r + i) % 28)).padStart(2, '0');
+    const value = (((r * 7919 + i * 104729) % 500_000) / 100 + 1).toFixed(2);
+    lines.push(`${['AR', 'CL', 'UY'][r % 3]},${value},${day}/0${1 + (i % 9)}/2026`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function upload(base, body) {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${base}/v1/datasets/sales/rows`,
+      {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${KEY}`,
+          'Content-Type': 'text/csv',
+          'Content-Length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        const chunks = [];
+        res.on('data', (chunk) => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (res.statusCode !== 201) {
+            reject(new Error(`upload answered ${res.statusCode}: ${text.slice(0, 300)}`));
+            return;
+          }
+          resolve(JSON.parse(text));
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function rowsNow(base, agent) {
+  const { body } = await httpGet(`${base}/v1/datasets/sales`, agent);
+  return JSON.parse(body).rows;
+}
+
+/** Sequential queries for `seconds`; the latency of each, in ms. */
+async function queryLatencies(base, seconds) {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const samples = [];
+  const until = nowMs() + seconds * 1000;
+  try {
+    while (nowMs() < until) {
+      const t0 = nowMs();
+      const { status } = await httpGet(base + QUERY, agent);
+      samples.push(nowMs() - t0);
+      if (status !== 200) {
+        throw new Error(`query answered ${status}`);
+      }
+    }
+  } finally {
+    agent.destroy();
+  }
+  return samples.sort((a, b) => a - b);
+}
+
+const describe = (sorted) => ({
+  runs: sorted.length,
+  p50: percentileOfSorted(sorted, 0.5),
+  p99: percentileOfSorted(sorted, 0.99),
+  max: sorted[sorted.length - 1],
+});
+
+const spec = datasetSpec(3, ROWS);
+await ensureDataset(spec);
+const dataDir = mkdtempSync(join(tmpdir(), 'bench-live-'));
+const server = await startServer({
+  label: 'service',
+  args: ['dist/main.js'],
+  cwd: ROOT_DIR,
+  env: {
+    DATA_PATH: spec.path,
+    DATA_DIR: dataDir,
+    API_KEYS: KEY,
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_PER_MINUTE: '0',
+    RESPONSE_CACHE_ENTRIES: '0',
+  },
+  readyPath: '/health/ready',
+  timeoutMs: 600_000,
+});
+try {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  // Upload-to-visible: from sending the body to a read that counts the rows (read-your-writes).
+  const visible = [];
+  for (let i = 0; i < UPLOADS; i++) {
+    const body = csvOfUpload(i);
+    const before = await rowsNow(server.base, agent);
+    const t0 = nowMs();
+    await upload(server.base, body);
+    const after = await rowsNow(server.base, agent);
+    visible.push(nowMs() - t0);
+    if (after !== before + UPLOAD_ROWS) {
+      throw new Error(
+        `after an upload the dataset has ${after} rows, expected ${before + UPLOAD_ROWS}`,
+      );
+    }
+  }
+  agent.destroy();
+  visible.sort((a, b) => a - b);
+
+  const quiet = await queryLatencies(server.base, STREAM_SECONDS);
+  let streaming = true;
+  let streamed = 0;
+  const stream = (async () => {
+    for (let i = UPLOADS; streaming; i++) {
+      const started = nowMs();
+      await upload(server.base, csvOfUpload(i));
+      streamed++;
+      await sleep(Math.max(0, 1000 - (nowMs() - started)));
+    }
+  })();
+  const loaded = await queryLatencies(server.base, STREAM_SECONDS);
+  streaming = false;
+  await stream;
+
+  const result = {
+    rows: ROWS,
+    uploadRows: UPLOAD_ROWS,
+    uploadToVisibleMs: describe(visible),
+    queryWithoutUploadsMs: describe(quiet),
+    queryUnderUploadStreamMs: describe(loaded),
+    uploadsDuringStream: streamed,
+    query: QUERY,
+  };
+  console.log(`live data, ${ROWS} rows, ${UPLOAD_ROWS}-row uploads`);
+  console.log(
+    `  upload-to-visible  p50 ${result.uploadToVisibleMs.p50.toFixed(1)} ms  max ${result.uploadToVisibleMs.max.toFixed(1)} ms  (${UPLOADS} uploads; target p50 < 250 ms)`,
+  );
+  console.log(
+    `  query, no uploads  p50 ${result.queryWithoutUploadsMs.p50.toFixed(2)} ms  p99 ${result.queryWithoutUploadsMs.p99.toFixed(2)} ms  (${quiet.length} queries)`,
+  );
+  console.log(
+    `  query, 1 upload/s  p50 ${result.queryUnderUploadStreamMs.p50.toFixed(2)} ms  p99 ${result.queryUnderUploadStreamMs.p99.toFixed(2)} ms  (${loaded.length} queries, ${streamed} uploads; target p99 < 5 ms)`,
+  );
+  const file = join(
+    RESULTS_DIR,
+    `live-data-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
+  );
+  writeFileSync(file, JSON.stringify(result, null, 2));
+  console.log(`  full results: ${file}`);
+} finally {
+  await server.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+}
