@@ -427,19 +427,8 @@ export function naiveAnalyse(
               : addDays(comparison.first, daysBetween(key.first, last));
           inComparison = (iso) => iso >= from && iso <= to && iso <= comparison.last;
         }
-      } else if (query.compare === 'previous_year') {
-        // A row compares when some filtered day maps onto its date.
-        inComparison = (iso) => {
-          const next = addDays(iso, 366);
-          for (let day = addDays(iso, 365); day <= next; day = addDays(day, 1)) {
-            if (dateYearBefore(day) === iso && dayPasses(day)) {
-              return true;
-            }
-          }
-          return false;
-        };
       } else {
-        // The same number of days just before the filtered span.
+        // The filtered days' span: from/to where given, else the years' ends.
         const yearStart = (year: number): string =>
           isoOf(new Date(Date.UTC(start === 1 ? year : year - 1, start - 1, 1)));
         const firsts = [query.from, query.years ? yearStart(Math.min(...query.years)) : null];
@@ -449,8 +438,32 @@ export function naiveAnalyse(
         ];
         const spanFirst = firsts.filter((day) => day !== null).reduce((a, b) => (a > b ? a : b));
         const spanLast = lasts.filter((day) => day !== null).reduce((a, b) => (a < b ? a : b));
-        const length = daysBetween(spanFirst, spanLast) + 1;
-        inComparison = (iso) => dayPasses(addDays(iso, length));
+        if (query.compare === 'previous_year') {
+          // Each run of consecutive filtered days moves back a year by its two ends, and the days
+          // between map onto the days between: a run over 28 February–1 March of a common year
+          // compares with 29 February of the leap year before as well.
+          const runs: [string, string][] = [];
+          for (let day = spanFirst; day <= spanLast; day = addDays(day, 1)) {
+            if (!dayPasses(day)) {
+              continue;
+            }
+            const open = runs[runs.length - 1];
+            if (open !== undefined && addDays(open[1], 1) === day) {
+              open[1] = day;
+            } else {
+              runs.push([day, day]);
+            }
+          }
+          const earlier = runs.map(([first, last]) => [
+            dateYearBefore(first),
+            dateYearBefore(last),
+          ]);
+          inComparison = (iso) => earlier.some(([first, last]) => iso >= first && iso <= last);
+        } else {
+          // The same number of days just before the filtered span.
+          const length = daysBetween(spanFirst, spanLast) + 1;
+          inComparison = (iso) => dayPasses(addDays(iso, length));
+        }
       }
       previous = candidates
         .filter((row) => sameGroup(row, country) && inComparison(row.iso))
