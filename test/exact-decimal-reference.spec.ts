@@ -30,11 +30,11 @@ import { naiveAnalyse } from 'test/support/naive-sales';
  * totals pass 2^53), loaded by the real loader and queried through the service with every
  * grouping, filter and analysis v2 extension. The naive reference decides which rows each result
  * cell covers; an exact BigInt-rational reference computes the cell from the values' decimal
- * digits. `sum` and `mean` must EQUAL the double nearest to the exact result; `variance` and
- * `stddev` must lie within one unit in the last place of it.
+ * digits. `sum`, `mean`, `median` and percentiles must EQUAL the double nearest to the exact
+ * result; `variance` and `stddev` must lie within one unit in the last place of it.
  */
 
-const METRICS = ['count', 'sum', 'mean', 'variance', 'stddev'];
+const METRICS = ['count', 'sum', 'mean', 'variance', 'stddev', 'median', 'p10', 'p90'];
 const TWO_POW_53 = 2n ** 53n;
 
 /** A value as written in the file and as the exact integer it is at the dataset's scale. */
@@ -139,8 +139,7 @@ describe('exact decimal arithmetic against an exact rational reference', () => {
               continue;
             }
             const scaled = cells[cell as number];
-            const exact = exactDecimalStats(scaled, places);
-            const failure = checkCell(metric, row[column], scaled.length, exact);
+            const failure = checkCell(metric, row[column], scaled, places);
             if (failure !== null) {
               throw new Error(
                 `row ${i} ${column}: ${failure}\nrequest ${JSON.stringify(asked)}\n` +
@@ -185,12 +184,11 @@ describe('exact decimal arithmetic against an exact rational reference', () => {
       expect(results).toHaveLength(groups.length);
       groups.forEach((group, g) => {
         const scaled = group.map(scaledOf);
-        const exact = exactDecimalStats(scaled, 4);
-        expect(exact.sum.num > TWO_POW_53).toBe(true);
+        expect(exactDecimalStats(scaled, 4).sum.num > TWO_POW_53).toBe(true);
         for (const metric of METRICS) {
           expect({
             metric,
-            failure: checkCell(metric, results[g][metric], scaled.length, exact),
+            failure: checkCell(metric, results[g][metric], scaled, 4),
           }).toEqual({
             metric,
             failure: null,
@@ -205,9 +203,11 @@ describe('exact decimal arithmetic against an exact rational reference', () => {
 function checkCell(
   metric: string,
   actual: unknown,
-  count: number,
-  exact: ReturnType<typeof exactDecimalStats>,
+  scaled: readonly bigint[],
+  places: number,
 ): string | null {
+  const count = scaled.length;
+  const exact = exactDecimalStats(scaled, places);
   const expectNull = (value: unknown): string | null =>
     value === null ? null : `got ${JSON.stringify(value)}, expected null`;
   switch (metric) {
@@ -220,6 +220,25 @@ function checkCell(
         return expectNull(actual);
       }
       const nearest = nearestDouble(rational!);
+      return actual === nearest ? null : `got ${JSON.stringify(actual)}, expected ${nearest}`;
+    }
+    case 'median':
+    case 'p10':
+    case 'p90': {
+      if (count === 0) {
+        return expectNull(actual);
+      }
+      // Rank (n − 1) q in hundredths, exactly; linear interpolation between closest ranks.
+      const percent = metric === 'median' ? 50n : BigInt(metric.slice(1));
+      const sorted = [...scaled].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      const rank = BigInt(count - 1) * percent;
+      const lower = Number(rank / 100n);
+      const weight = rank % 100n;
+      const upper = Math.min(lower + 1, count - 1);
+      const nearest = nearestDouble({
+        num: sorted[lower] * (100n - weight) + sorted[upper] * weight,
+        den: 100n * 10n ** BigInt(places),
+      });
       return actual === nearest ? null : `got ${JSON.stringify(actual)}, expected ${nearest}`;
     }
     default: {

@@ -164,7 +164,8 @@ export class DatasetSummaryDto {
       'How `sum`, `mean`, `variance` and `stddev` are computed. `exact-decimal`: every value has at ' +
       `most ${MAX_EXACT_FRACTION_DIGITS} fraction digits, so sums and means come from exact ` +
       'scaled-integer totals and are the correctly rounded doubles of the exact decimal results ' +
-      '(0.10 + 0.20 gives 0.3); variance and stddev come from exact integer moments, within one ' +
+      '(0.10 + 0.20 gives 0.3), medians and percentiles the nearest doubles to the exact ' +
+      'interpolations; variance and stddev come from exact integer moments, within one ' +
       'unit in the last place, unless the squares of the scaled values add up past 2^103. ' +
       '`float`: some value needs more digits (or the data is in a database backend), and these ' +
       'metrics are computed in double precision.',

@@ -5,7 +5,7 @@ import {
   simpleMetric,
   type RunningStats,
 } from 'src/engine/metrics/metric-math';
-import { exactQuotient, exactVariance } from 'src/engine/metrics/exact-decimal';
+import { exactInterpolation, exactQuotient, exactVariance } from 'src/engine/metrics/exact-decimal';
 import type { MetricSpec, SimpleMetricKind } from 'src/engine/metrics/metric-names';
 import { daysInMonth, toDayNumber } from 'src/common/calendar/day-number';
 import {
@@ -623,7 +623,7 @@ export class ColumnarSalesTable {
       const start = from >= 0 ? monthStart[from] : dayStart[-1 - from];
       const end = from >= 0 ? monthStart[from + 1] : dayStart[-from];
       const at = start + lower;
-      return interpolate(values[at], values[Math.min(at + 1, end - 1)], weight);
+      return this.interpolate(values[at], values[Math.min(at + 1, end - 1)], weight);
     }
     const source = runs.source[g];
     const pair = this.pair;
@@ -641,7 +641,7 @@ export class ColumnarSalesTable {
         runs.max[g],
         pair,
       );
-      return interpolate(pair[0], pair[1], weight);
+      return this.interpolate(pair[0], pair[1], weight);
     }
     // Several countries' runs, or a country too small to index: select across the runs.
     const starts: number[] = [];
@@ -659,7 +659,19 @@ export class ColumnarSalesTable {
       }
     }
     const [a, b] = selectKthAndNext(values, starts, ends, lower);
-    return interpolate(a, b, weight);
+    return this.interpolate(a, b, weight);
+  }
+
+  /**
+   * A quantile between two order statistics: exact for decimal data (the double nearest to the
+   * exact interpolation, so a median of 759.78 and 759.79 is 759.785), else `interpolate`.
+   */
+  private interpolate(a: number, b: number, weight: number): number {
+    const exact = this.layout.exact;
+    return (
+      (exact === null ? null : exactInterpolation(a, b, weight, exact.scale)) ??
+      interpolate(a, b, weight)
+    );
   }
 
   /** Group g's spans of whole months and its day partitions, as the value buckets take them. */

@@ -1,5 +1,6 @@
 import {
   addExactTotals,
+  exactInterpolation,
   exactMomentsOf,
   exactQuotient,
   exactTotals,
@@ -116,5 +117,24 @@ describe('exactVariance', () => {
       10_000,
     );
     expect(result).toBe(2e-8);
+  });
+});
+
+describe('exactInterpolation', () => {
+  it.each([
+    // a, b, weight, scale, expected (float maths gives the value in the comment)
+    [759.78, 759.79, 0.5, 100, 759.785], // (a + b) / 2 = 759.7850000000001
+    [0.1, 0.2, 0.5, 10, 0.15], // 0.15000000000000002
+    [2373.98, 2374.19, 0.8, 100, 2374.148], // a + (b − a) 0.8 = 2374.1479999999997
+    [5, 7, 0, 1, 5],
+    // A rank a hair below a whole number (float (n − 1) q) has a weight of 100 hundredths: b.
+    [1.5, 2.5, 0.999999999999996, 10, 2.5],
+    [-999999999.9999, 999999999.9999, 0.25, 10_000, -499999999.99995],
+  ])('should interpolate %p and %p at %p to %p', (a, b, weight, scale, expected) => {
+    expect(exactInterpolation(a, b, weight, scale)).toBe(expected);
+  });
+
+  it('should leave a weight that is no whole number of hundredths to the float path', () => {
+    expect(exactInterpolation(1, 2, 1 / 3, 1)).toBeNull();
   });
 });

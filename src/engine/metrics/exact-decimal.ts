@@ -145,6 +145,36 @@ export function exactQuotient(hi: number, lo: number, divisor: number): number {
 }
 
 /**
+ * The double nearest to the exact linear interpolation `a + (b − a) w` of two values `k / scale`,
+ * for a quantile weight w that is a whole number of hundredths (medians and p1…p99: the rank
+ * `(n − 1) q` is a multiple of 1/100). Any other weight gives null, for the caller's float path.
+ */
+export function exactInterpolation(
+  a: number,
+  b: number,
+  weight: number,
+  scale: number,
+): number | null {
+  if (weight === 0) {
+    return a;
+  }
+  const hundredths = Math.round(weight * 100);
+  if (Math.abs(weight * 100 - hundredths) > 1e-6) {
+    return null;
+  }
+  const ka = Math.round(a * scale);
+  const kb = Math.round(b * scale);
+  if (Math.max(Math.abs(ka), Math.abs(kb)) * 100 < TWO_POW_53) {
+    // Both products and their sum are integers below 2^53, so only the division rounds.
+    return (ka * (100 - hundredths) + kb * hundredths) / (100 * scale);
+  }
+  return roundedRatio(
+    BigInt(ka) * BigInt(100 - hundredths) + BigInt(kb) * BigInt(hundredths),
+    BigInt(100 * scale),
+  );
+}
+
+/**
  * The sample variance `(n Σk² − (Σk)²) / (n (n − 1) scale²)`, correctly rounded; null below two
  * values.
  */
