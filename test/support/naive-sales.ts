@@ -438,30 +438,34 @@ export function naiveAnalyse(
         ];
         const spanFirst = firsts.filter((day) => day !== null).reduce((a, b) => (a > b ? a : b));
         const spanLast = lasts.filter((day) => day !== null).reduce((a, b) => (a < b ? a : b));
-        if (query.compare === 'previous_year') {
-          // Each run of consecutive filtered days moves back a year by its two ends, and the days
-          // between map onto the days between: a run over 28 February–1 March of a common year
-          // compares with 29 February of the leap year before as well.
-          const runs: [string, string][] = [];
-          for (let day = spanFirst; day <= spanLast; day = addDays(day, 1)) {
-            if (!dayPasses(day)) {
-              continue;
-            }
-            const open = runs[runs.length - 1];
-            if (open !== undefined && addDays(open[1], 1) === day) {
-              open[1] = day;
-            } else {
-              runs.push([day, day]);
-            }
+        // The runs of consecutive days the filters keep.
+        const runs: [string, string][] = [];
+        for (let day = spanFirst; day <= spanLast; day = addDays(day, 1)) {
+          if (!dayPasses(day)) {
+            continue;
           }
+          const open = runs[runs.length - 1];
+          if (open !== undefined && addDays(open[1], 1) === day) {
+            open[1] = day;
+          } else {
+            runs.push([day, day]);
+          }
+        }
+        if (runs.length === 0) {
+          inComparison = () => false;
+        } else if (query.compare === 'previous_year') {
+          // Each run moves back a year by its two ends, and the days between map onto the days
+          // between: a run over 28 February–1 March of a common year compares with 29 February
+          // of the leap year before as well.
           const earlier = runs.map(([first, last]) => [
             dateYearBefore(first),
             dateYearBefore(last),
           ]);
           inComparison = (iso) => earlier.some(([first, last]) => iso >= first && iso <= last);
         } else {
-          // The same number of days just before the filtered span.
-          const length = daysBetween(spanFirst, spanLast) + 1;
+          // The kept days shifted back by the length of their span, from the first kept day to
+          // the last (not the filters' bounds: years can cut from/to shorter).
+          const length = daysBetween(runs[0][0], runs[runs.length - 1][1]) + 1;
           inComparison = (iso) => dayPasses(addDays(iso, length));
         }
       }
