@@ -31,7 +31,7 @@ export {
   type ResultGroup,
 } from 'src/engine/dataset-query';
 export { computeMetrics, interpolate, quantileRank } from 'src/engine/metrics/metric-math';
-export { MAX_EXACT_FRACTION_DIGITS } from 'src/engine/metrics/exact-decimal';
+export { MAX_EXACT_FRACTION_DIGITS, roundedRatio } from 'src/engine/metrics/exact-decimal';
 export {
   METRIC_NAMES_DESCRIPTION,
   parseMetricName,

@@ -49,17 +49,44 @@ const valueArb = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(0, 100, 100, 999.99, 1e-7, 123456789.25) },
 );
 
-const rowArb: fc.Arbitrary<Row> = fc.record({
-  country: fc.constantFrom(...COUNTRIES),
-  // Half the rows land in a narrow window so some groups are big and others have one row.
-  day: fc.oneof(
-    fc.integer({ min: FIRST_DAY, max: LAST_DAY }),
-    fc.integer({ min: toDayNumber(2024, 2, 20), max: toDayNumber(2024, 3, 10) }),
-  ),
-  value: valueArb,
-});
+/** Half the rows land in a narrow window so some groups are big and others have one row. */
+const dayArb = fc.oneof(
+  fc.integer({ min: FIRST_DAY, max: LAST_DAY }),
+  fc.integer({ min: toDayNumber(2024, 2, 20), max: toDayNumber(2024, 3, 10) }),
+);
 
-const datasetArb = fc.array(rowArb, { minLength: 1, maxLength: 3_000 });
+function rowsOf(values: fc.Arbitrary<number>): fc.Arbitrary<Row[]> {
+  const row = fc.record({ country: fc.constantFrom(...COUNTRIES), day: dayArb, value: values });
+  return fc.array(row, { minLength: 1, maxLength: 3_000 });
+}
+
+const datasetArb = rowsOf(valueArb);
+
+/**
+ * Values with at most 4 fraction digits only, so both backends compute sums and means from exact
+ * scaled integers: their answers must then be the same doubles, not just close ones.
+ */
+const decimalValueArb = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc.integer({ min: -50_000, max: 1_000_000 }).map((cents) => cents / 100),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .integer({ min: 1, max: 99_999_999 })
+      .map((tenThousandths) => tenThousandths / 1e4),
+  },
+  { weight: 1, arbitrary: fc.constantFrom(0.1, 0.2, 0.3, 0.29, 1e11 + 0.25, -7.0001) },
+);
+const decimalDatasetArb = rowsOf(decimalValueArb);
+const DECIMAL_DATASETS = 3;
+
+/** Arbitrary doubles among the cents: floating-point arithmetic on both backends. */
+const floatDatasetArb = rowsOf(
+  fc.oneof(valueArb, fc.double({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: true })),
+);
+const FLOAT_DATASETS = 2;
 
 const metricNames = [
   'count',
@@ -155,13 +182,42 @@ function expectSameAnswer(
   });
 }
 
+/** Sums and means of exact-decimal datasets: the very same doubles. Returns how many were compared. */
+function expectSameSumsAndMeans(
+  actual: DatasetQueryResult,
+  expected: DatasetQueryResult,
+  query: DatasetQuery,
+  context: () => string,
+): number {
+  let compared = 0;
+  query.metrics.forEach((metric, m) => {
+    if (metric.kind !== 'sum' && metric.kind !== 'mean') {
+      return;
+    }
+    expected.groups.forEach((group, g) => {
+      const got = actual.groups[g].values[m];
+      if (!Object.is(got, group.values[m])) {
+        throw new Error(
+          `${metric.kind} of group #${g}: ${got} vs ${group.values[m]} for ${context()}`,
+        );
+      }
+      compared++;
+    });
+  });
+  return compared;
+}
+
 describe.each([
   { topology: 'one table', cluster: null },
   { topology: `Distributed table over two shards (${TEST_CLUSTER})`, cluster: TEST_CLUSTER },
 ])('ClickHouse backend vs in-memory engine: $topology', ({ cluster }) => {
   const folder = mkdtempSync(join(tmpdir(), 'parity-'));
   const database = uniqueDatabase('parity');
-  const datasets = fc.sample(datasetArb, { seed: SEED, numRuns: DATASETS });
+  const datasets = [
+    ...fc.sample(datasetArb, { seed: SEED, numRuns: DATASETS }),
+    ...fc.sample(decimalDatasetArb, { seed: SEED + 2, numRuns: DECIMAL_DATASETS }),
+    ...fc.sample(floatDatasetArb, { seed: SEED + 3, numRuns: FLOAT_DATASETS }),
+  ];
   const configs: DatasetConfig[] = datasets.map((_, index) => ({
     name: `parity-${index}`,
     backend: 'clickhouse',
@@ -224,9 +280,10 @@ describe.each([
     });
   }
 
-  it('should report the same rows, countries, date range and years', async () => {
+  it('should report the same rows, countries, date range, years and arithmetic', async () => {
     for (const [index, table] of tables.entries()) {
       const summary = await repository.summary(configs[index].name);
+      expect(summary.arithmetic).toBe(table.arithmetic());
       expect(summary.rows).toBe(table.rowCount);
       expect(summary.countries).toEqual(table.countryRows());
       expect(summary.years).toEqual(table.years());
@@ -237,18 +294,34 @@ describe.each([
     }
   });
 
-  it(`should answer ${DATASETS} x ${QUERIES_PER_DATASET} random queries like the in-memory engine`, async () => {
+  it('should hold both exact-decimal and floating-point datasets', () => {
+    const arithmetics = tables.map((table) => table.arithmetic());
+    expect(arithmetics.slice(DATASETS)).toEqual([
+      ...Array<string>(DECIMAL_DATASETS).fill('exact-decimal'),
+      ...Array<string>(FLOAT_DATASETS).fill('float'),
+    ]);
+  });
+
+  it(`should answer ${DATASETS + DECIMAL_DATASETS + FLOAT_DATASETS} x ${QUERIES_PER_DATASET} random queries like the in-memory engine`, async () => {
     const queries = fc.sample(queryArb, { seed: SEED + 1, numRuns: QUERIES_PER_DATASET });
     let compared = 0;
+    let exactlyCompared = 0;
     for (const [index, table] of tables.entries()) {
+      const exact = table.arithmetic() === 'exact-decimal';
       for (const query of queries) {
         const expected = table.query(query);
         const actual = await repository.query(configs[index].name, query);
-        expectSameAnswer(actual, expected, () => `dataset ${index}, ${JSON.stringify(query)}`);
+        const context = (): string => `dataset ${index}, ${JSON.stringify(query)}`;
+        expectSameAnswer(actual, expected, context);
+        if (exact) {
+          exactlyCompared += expectSameSumsAndMeans(actual, expected, query, context);
+        }
         compared += expected.groups.length;
       }
     }
     // The random queries must actually produce groups to compare, not only empty selections.
     expect(compared).toBeGreaterThan(DATASETS * QUERIES_PER_DATASET);
-  });
+    expect(exactlyCompared).toBeGreaterThan(DECIMAL_DATASETS * QUERIES_PER_DATASET);
+    // 440 queries of up to three statements each, on a machine that may be busy.
+  }, 300_000);
 });

@@ -167,8 +167,9 @@ export class DatasetSummaryDto {
       '(0.10 + 0.20 gives 0.3), medians and percentiles the nearest doubles to the exact ' +
       'interpolations; variance and stddev come from exact integer moments, within one ' +
       'unit in the last place, unless the squares of the scaled values add up past 2^103. ' +
-      '`float`: some value needs more digits (or the data is in a database backend), and these ' +
-      'metrics are computed in double precision.',
+      '`float`: some value needs more digits, and these metrics are computed in double ' +
+      'precision. On ClickHouse datasets `exact-decimal` means every value is k / 10^4 for an ' +
+      'integer k and covers sum and mean; variance, stddev and quantiles stay in double precision there.',
     example: 'exact-decimal',
   })
   arithmetic!: Arithmetic;

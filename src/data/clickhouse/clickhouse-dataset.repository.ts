@@ -3,6 +3,8 @@ import type { ConfigType } from '@nestjs/config';
 import {
   interpolate,
   quantileRank,
+  roundedRatio,
+  type Arithmetic,
   type DatasetQuery,
   type DatasetQueryResult,
   type ResultGroup,
@@ -14,9 +16,15 @@ import { ClickHouseUnavailableError } from 'src/data/clickhouse/clickhouse-unava
 import {
   ANALYSIS_SETTINGS,
   analysisSql,
+  EXACT_SCALE,
+  INEXACT_VALUE,
+  quantileSql,
+  scaledSumOf,
   stringLiteral,
   tableRef,
   type AnalysisRow,
+  type QuantileGroup,
+  type QuantileRow,
 } from 'src/data/clickhouse/sales-sql';
 import type { DatasetSummary } from 'src/data/dataset.repository';
 import { catalogueVersionOf, versionId } from 'src/data/dataset-version';
@@ -28,6 +36,18 @@ import { DatasetNotFoundError } from 'src/data/errors/dataset-not-found.error';
  * summary, so this saves one round trip per request; an import shows up at most this late.
  */
 const SUMMARY_TTL_MS = 1_000;
+
+/** Groups per quantile statement: one SELECT each, so a statement stays a few kilobytes. */
+const QUANTILE_GROUPS_PER_STATEMENT = 100;
+
+/** Tries when an import lands between counting the groups and selecting their quantiles. */
+const QUANTILE_ATTEMPTS = 3;
+
+/** A group's counted rows, the metrics computed so far, and its quantile order statistics. */
+interface CountedGroup extends QuantileGroup {
+  readonly row: AnalysisRow;
+  orderStatistics: readonly number[];
+}
 
 interface CountryExtent {
   readonly country: string;
@@ -55,6 +75,8 @@ export class ClickHouseDatasetRepository implements OnModuleInit {
   private readonly logger = new Logger(ClickHouseDatasetRepository.name);
   private readonly datasets: ReadonlyMap<string, DatasetConfig>;
   private readonly summaries = new Map<string, { summary: DatasetSummary; at: number }>();
+  /** Each dataset's arithmetic as of a version: checking it reads every value, so once per version. */
+  private readonly arithmetics = new Map<string, { version: string; arithmetic: Arithmetic }>();
   private schemaReady: Promise<void> | null = null;
 
   constructor(
@@ -140,30 +162,72 @@ export class ClickHouseDatasetRepository implements OnModuleInit {
     return catalogueVersionOf(versions);
   }
 
+  /**
+   * Answers a query in ClickHouse: one SELECT for counts, sums, extremes and spreads, then, for
+   * quantile metrics, one statement per 100 groups that selects each group's order statistics
+   * (see `quantileSql`). If the rows change in between, the query starts again.
+   */
   async query(name: string, query: DatasetQuery): Promise<DatasetQueryResult> {
     const dataset = this.get(name);
     refuseUnsupportedParameters(query);
-    const sql = analysisSql(tableRef(this.gateway.config.database, dataset.table), query);
-    const rows = await this.withSchema(() =>
-      this.gateway.rows<AnalysisRow>(sql, ANALYSIS_SETTINGS),
-    );
-    const groups: ResultGroup[] = [];
-    let matchedRows = 0;
-    for (const row of rows) {
-      const count = Number(row.n);
-      // Without GROUP BY an empty selection still yields one row, with a count of 0.
-      if (count === 0) {
+    const table = tableRef(this.gateway.config.database, dataset.table);
+    const exactSums =
+      query.metrics.some(({ kind }) => kind === 'sum' || kind === 'mean') &&
+      (await this.summary(name)).arithmetic === 'exact-decimal';
+    const qs = query.metrics.flatMap((metric) => (metric.kind === 'quantile' ? [metric.q] : []));
+    for (let attempt = 1; attempt <= QUANTILE_ATTEMPTS; attempt++) {
+      const rows = await this.withSchema(() =>
+        this.gateway.rows<AnalysisRow>(analysisSql(table, query), ANALYSIS_SETTINGS),
+      );
+      const groups: CountedGroup[] = rows
+        // Without GROUP BY an empty selection still yields one row, with a count of 0.
+        .filter((row) => Number(row.n) > 0)
+        .map((row) => ({
+          country: row.g_country ?? null,
+          period: row.g_period === undefined ? null : Number(row.g_period),
+          rows: Number(row.n),
+          row,
+          orderStatistics: [],
+        }));
+      if (qs.length > 0 && !(await this.selectOrderStatistics(table, query, groups, qs))) {
         continue;
       }
-      matchedRows += count;
-      groups.push({
-        country: row.g_country ?? null,
-        period: row.g_period === undefined ? null : Number(row.g_period),
-        rows: count,
-        values: metricValues(row, count, query),
-      });
+      return {
+        matchedRows: groups.reduce((total, group) => total + group.rows, 0),
+        groups: groups.map((group): ResultGroup => ({
+          country: group.country,
+          period: group.period,
+          rows: group.rows,
+          values: metricValues(group, query, exactSums),
+        })),
+      };
     }
-    return { matchedRows, groups };
+    throw new ClickHouseUnavailableError(
+      `the rows of '${name}' kept changing during the query (${QUANTILE_ATTEMPTS} tries)`,
+    );
+  }
+
+  /** Fills each group's order statistics; false when a group's rows changed since counting. */
+  private async selectOrderStatistics(
+    table: string,
+    query: DatasetQuery,
+    groups: CountedGroup[],
+    qs: readonly number[],
+  ): Promise<boolean> {
+    for (let start = 0; start < groups.length; start += QUANTILE_GROUPS_PER_STATEMENT) {
+      const chunk = groups.slice(start, start + QUANTILE_GROUPS_PER_STATEMENT);
+      const rows = await this.withSchema(() =>
+        this.gateway.rows<QuantileRow>(quantileSql(table, query, chunk, qs)),
+      );
+      for (const row of rows) {
+        const group = chunk[Number(row.g)];
+        if (Number(row.n) !== group.rows) {
+          return false;
+        }
+        group.orderStatistics = row.qs.map(Number);
+      }
+    }
+    return true;
   }
 
   private get(name: string): DatasetConfig {
@@ -217,6 +281,13 @@ export class ClickHouseDatasetRepository implements OnModuleInit {
     const rows = extents.reduce((total, { rows: countryRows }) => total + Number(countryRows), 0);
     const countries = extents.map(({ country, rows: n }) => ({ code: country, rows: Number(n) }));
     const dateRange = extents.length > 0 ? { from: firsts[0], to: lasts[lasts.length - 1] } : null;
+    // Every import so far, plus the table's extent to notice rows written by other means.
+    const version = versionId([
+      imports.map(({ sha256, imported_at }) => [sha256, Number(imported_at)]),
+      rows,
+      countries,
+      dateRange,
+    ]);
     return {
       name: dataset.name,
       rows,
@@ -229,32 +300,52 @@ export class ClickHouseDatasetRepository implements OnModuleInit {
         : new Date().toISOString(),
       source: latest?.source ?? dataset.source,
       sha256: latest?.sha256 ?? '',
-      // Every import so far, plus the table's extent to notice rows written by other means.
-      version: versionId([
-        imports.map(({ sha256, imported_at }) => [sha256, Number(imported_at)]),
-        rows,
-        countries,
-        dateRange,
-      ]),
+      version,
       // Rows the latest import skipped in lenient mode; their details are in its report only.
       rejectedRows: latest ? Number(latest.rejected_rows) : 0,
       rejectedExamples: [],
-      // Sums are Float64 aggregates in ClickHouse.
-      arithmetic: 'float',
+      arithmetic: await this.arithmeticOf(dataset, version),
     };
+  }
+
+  /**
+   * `exact-decimal` when every value is k / 10^4 for an integer k below 2^53 (see `EXACT_SCALE`):
+   * sums and means are then computed from Σk and correctly rounded, like the in-memory engine's.
+   */
+  private async arithmeticOf(dataset: DatasetConfig, version: string): Promise<Arithmetic> {
+    const known = this.arithmetics.get(dataset.name);
+    if (known?.version === version) {
+      return known.arithmetic;
+    }
+    const [row] = await this.gateway.rows<{ inexact: string | number }>(
+      `SELECT countIf(${INEXACT_VALUE}) AS inexact ` +
+        `FROM ${tableRef(this.gateway.config.database, dataset.table)}`,
+    );
+    const arithmetic: Arithmetic = Number(row?.inexact ?? 0) === 0 ? 'exact-decimal' : 'float';
+    this.arithmetics.set(dataset.name, { version, arithmetic });
+    return arithmetic;
   }
 }
 
-function metricValues(row: AnalysisRow, count: number, query: DatasetQuery): (number | null)[] {
+function metricValues(
+  group: CountedGroup,
+  query: DatasetQuery,
+  exactSums: boolean,
+): (number | null)[] {
+  const { row, rows: count } = group;
+  // Σk of the values' k / 10^4, exact, when every value of the group has such a k.
+  const scaledSum = exactSums ? scaledSumOf(row) : null;
   let quantileIndex = 0;
   return query.metrics.map((metric) => {
     switch (metric.kind) {
       case 'count':
         return count;
       case 'sum':
-        return Number(row.s);
+        return scaledSum === null ? Number(row.s) : roundedRatio(scaledSum, BigInt(EXACT_SCALE));
       case 'mean':
-        return Number(row.s) / count;
+        return scaledSum === null
+          ? Number(row.s) / count
+          : roundedRatio(scaledSum, BigInt(count) * BigInt(EXACT_SCALE));
       case 'min':
         return Number(row.lo);
       case 'max':
@@ -267,7 +358,11 @@ function metricValues(row: AnalysisRow, count: number, query: DatasetQuery): (nu
       case 'quantile': {
         const index = quantileIndex++;
         const { weight } = quantileRank(count, metric.q);
-        return interpolate(Number(row[`q${index}_lo`]), Number(row[`q${index}_hi`]), weight);
+        return interpolate(
+          group.orderStatistics[2 * index],
+          group.orderStatistics[2 * index + 1],
+          weight,
+        );
       }
     }
   });

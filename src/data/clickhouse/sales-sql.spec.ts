@@ -4,7 +4,10 @@ import {
   analysisSql,
   CLICKHOUSE_MAX_DAY,
   identifier,
-  percentOf,
+  levelOfIndex,
+  quantileIndices,
+  quantileSql,
+  scaledSumOf,
   stringLiteral,
   tableRef,
 } from 'src/data/clickhouse/sales-sql';
@@ -86,15 +89,80 @@ describe('sales SQL', () => {
   });
 
   it.each([
-    [0.5, 50],
-    [0.01, 1],
-    [0.29, 29],
-    [0.99, 99],
-  ])('should rebuild quantile %p from the whole percentile %p', (q, percent) => {
-    expect(percentOf(q)).toBe(percent);
+    [0, 1],
+    [0, 2],
+    [1, 2],
+    [2, 3],
+    [49_999, 100_000],
+    [3_333_332, 3_333_334],
+    [3_333_333, 3_333_334],
+    [123_456_788, 123_456_789],
+    [2 ** 40, 2 ** 41 + 7],
+  ])('should pick order statistic %p of %p rows the way quantileExact indexes', (index, rows) => {
+    // ClickHouse's QuantileExact::get: size_t n = level * array.size(), level parsed from text.
+    const level = Number(String(levelOfIndex(index, rows)));
+    expect(level).toBeLessThan(1);
+    expect(Math.floor(level * rows)).toBe(index);
   });
 
-  it('should refuse a quantile that is not a whole percentile', () => {
-    expect(() => percentOf(0.125)).toThrow(TypeError);
+  it('should refuse an order statistic outside the rows', () => {
+    expect(() => levelOfIndex(3, 3)).toThrow(TypeError);
+    expect(() => levelOfIndex(-1, 3)).toThrow(TypeError);
+    expect(() => levelOfIndex(0.5, 3)).toThrow(TypeError);
+  });
+
+  it.each([
+    // rows, q, the two 0-based ranks around (rows - 1) * q
+    [1, 0.5, [0, 0]],
+    [4, 0.5, [1, 2]],
+    [5, 0.5, [2, 3]],
+    [101, 0.29, [28, 29]],
+    [10, 0.99, [8, 9]],
+    [10, 1, [9, 9]],
+  ])('should take for %p rows and q = %p the order statistics %j', (rows, q, indices) => {
+    expect(quantileIndices(rows, [q])).toEqual(indices);
+  });
+
+  it('should select each group by its own key range and levels', () => {
+    const sql = quantileSql(
+      '`db`.`t`',
+      query({ years: [2024], groupByCountry: true, period: 'month' }),
+      [
+        { country: 'AR', period: 2024 * 12 + 1, rows: 4 },
+        { country: 'CL', period: 2024 * 12 + 11, rows: 1 },
+      ],
+      [0.5],
+    );
+    expect(sql).toBe(
+      'SELECT 0 AS g, count() AS n, quantilesExact(0.375, 0.625)(value) AS qs FROM `db`.`t` ' +
+        "WHERE toYear(date) IN (2024) AND country = 'AR' AND date >= toDate('2024-02-01') AND date <= toDate('2024-02-29') " +
+        'UNION ALL SELECT 1 AS g, count() AS n, quantilesExact(0.5, 0.5)(value) AS qs FROM `db`.`t` ' +
+        "WHERE toYear(date) IN (2024) AND country = 'CL' AND date >= toDate('2024-12-01') AND date <= toDate('2024-12-31')",
+    );
+  });
+
+  it.each(HOSTILE_TEXT)('should refuse %j as a group country', (country) => {
+    expect(() =>
+      quantileSql(
+        '`db`.`t`',
+        query({ groupByCountry: true }),
+        [{ country, period: null, rows: 3 }],
+        [0.5],
+      ),
+    ).toThrow(TypeError);
+  });
+
+  it.each([
+    // kh, kl, Σk = kh * 2^26 + kl
+    ['0', '0', 0n],
+    ['3', '-5', 3n * 2n ** 26n - 5n],
+    ['-123456789012', '987654321', -123456789012n * 2n ** 26n + 987654321n],
+  ])('should rebuild the exact Σk from kh = %s and kl = %s', (kh, kl, sum) => {
+    expect(scaledSumOf({ n: '9', kh, kl, inexact: '0' })).toBe(sum);
+  });
+
+  it('should give no exact Σk when a value has no exact k', () => {
+    expect(scaledSumOf({ n: '9', kh: '1', kl: '2', inexact: '1' })).toBeNull();
+    expect(scaledSumOf({ n: '9', s: 3 })).toBeNull();
   });
 });

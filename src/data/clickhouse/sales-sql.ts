@@ -1,7 +1,8 @@
 import type { ClickHouseSettings } from '@clickhouse/client';
 import { formatIsoDate } from 'src/common/calendar/day-number';
 import { SQL_IDENTIFIER_PATTERN } from 'src/config/data.config';
-import type { DatasetQuery, PeriodUnit } from 'src/engine';
+import { periodDays } from 'src/common/calendar/periods';
+import { quantileRank, type DatasetQuery, type PeriodUnit } from 'src/engine';
 
 /**
  * Day numbers of the dates every ClickHouse release stores in a `Date` column (1970-01-01 to
@@ -65,31 +66,53 @@ const PERIOD_EXPRESSIONS: Record<Exclude<PeriodUnit, 'week'>, string> = {
   month: 'toYear(date) * 12 + toMonth(date) - 1',
 };
 
-/** The percentile behind a quantile metric, as an integer so SQL can rebuild q exactly as p / 100. */
-export function percentOf(q: number): number {
-  const percent = Math.round(q * 100);
-  if (percent < 0 || percent > 100 || percent / 100 !== q) {
-    throw new TypeError(`Not a whole percentile: ${q}`);
-  }
-  return percent;
-}
-
 /**
- * Columns of one answer row. `n` is a string (ClickHouse quotes 64-bit integers in JSON);
- * quantile `i` is the pair of order statistics `q{i}_lo`, `q{i}_hi` it interpolates between.
+ * Columns of one answer row. 64-bit integers come as strings (ClickHouse quotes them in JSON):
+ * `n`, and the exact decimal totals `kh`, `kl`, `inexact` (see `EXACT_SCALE`).
  */
 export interface AnalysisRow {
   readonly g_country?: string;
   readonly g_period?: number;
   readonly n: string | number;
   readonly s?: number;
+  readonly kh?: string | number;
+  readonly kl?: string | number;
+  readonly inexact?: string | number;
   readonly lo?: number;
   readonly hi?: number;
   readonly v?: number | null;
-  readonly [quantile: `q${number}_${'lo' | 'hi'}`]: number | undefined;
 }
 
-function whereClause(query: DatasetQuery): string {
+/** One row of `quantileSql`: group `g`'s row count and its order statistics, in level order. */
+export interface QuantileRow {
+  readonly g: number | string;
+  readonly n: string | number;
+  readonly qs: readonly number[];
+}
+
+/**
+ * Exact decimal sums: a value with at most 4 fraction digits is k / 10^4 for an integer k, and
+ * ClickHouse adds the k exactly as 64-bit integers. k is split as kh * 2^26 + kl (|kh| < 2^27,
+ * |kl| < 2^26) so neither sum can overflow below 2^36 rows; the service rebuilds Σk with BigInt.
+ * A value is counted `inexact` when k / 10^4 does not give it back (more fraction digits) or when
+ * |k| would reach 2^53, past which k is no longer exact in a double.
+ */
+export const EXACT_SCALE = 10_000;
+const EXACT_SPLIT = 2 ** 26;
+const EXACT_LIMIT = 2 ** 53 / EXACT_SCALE;
+const SCALED_VALUE = `toInt64(round(value * ${EXACT_SCALE}))`;
+/** Σk of an answer row's group when every value in it has an exact k, else null. */
+export function scaledSumOf(row: AnalysisRow): bigint | null {
+  if (row.kh === undefined || row.kl === undefined || Number(row.inexact) !== 0) {
+    return null;
+  }
+  return BigInt(row.kh) * BigInt(EXACT_SPLIT) + BigInt(row.kl);
+}
+
+/** True for a row whose value is not k / 10^4 for a k that stays exact. */
+export const INEXACT_VALUE = `(abs(value) >= ${EXACT_LIMIT} OR ${SCALED_VALUE} / ${EXACT_SCALE} != value)`;
+
+function filterConditions(query: DatasetQuery): string[] {
   const conditions: string[] = [];
   if (query.countries) {
     conditions.push(`country IN (${query.countries.map(countryLiteral).join(', ')})`);
@@ -113,6 +136,10 @@ function whereClause(query: DatasetQuery): string {
   } else if (query.toDay !== null && query.toDay < CLICKHOUSE_MAX_DAY) {
     conditions.push(`date <= ${dateLiteral(query.toDay)}`);
   }
+  return conditions;
+}
+
+function whereClause(conditions: readonly string[]): string {
   return conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
 }
 
@@ -124,15 +151,13 @@ function whereClause(query: DatasetQuery): string {
 export const ANALYSIS_SETTINGS: ClickHouseSettings = { distributed_group_by_no_merge: '1' };
 
 /**
- * One SELECT that answers a normalised query where the rows live; only aggregates leave the
- * server. The inner SELECT computes per-group partials (on each shard of a Distributed table, or
- * once on a plain table) and the outer one combines them:
- * - count, min, max by their own kind; sums are compensated (`sumKahan`) and the few partials added;
+ * One SELECT that answers a normalised query where the rows live, quantiles aside (see
+ * `quantileSql`); only aggregates leave the server. The inner SELECT computes per-group partials
+ * (on each shard of a Distributed table, or once on a plain table) and the outer one combines them:
+ * - count, min, max by their own kind; sums are compensated (`sumKahan`) and the few partials
+ *   added, and for sums and means also exact (see `EXACT_SCALE`);
  * - variance by Chan's combination of per-partial M2 (Welford's `varSampStable`), as the
- *   in-memory engine combines its partitions;
- * - quantiles exactly: every value of the group, sorted (`quantile*` functions are approximate
- *   or interpolate differently), and the two order statistics around rank (n - 1) * p / 100, for
- *   the caller to interpolate with the in-memory engine's own rule.
+ *   in-memory engine combines its partitions.
  * Valid on ClickHouse 18.16 and current releases: no window functions, WITH subqueries or query
  * parameters. Every value spliced in is a checked integer, country code or rebuilt date.
  */
@@ -159,6 +184,14 @@ export function analysisSql(table: string, query: DatasetQuery): string {
     inner.push('sumKahan(value) AS p_s');
     outer.push('sum(p_s) AS s');
   }
+  if (kinds.has('sum') || kinds.has('mean')) {
+    inner.push(
+      `sum(intDiv(${SCALED_VALUE}, ${EXACT_SPLIT})) AS p_kh`,
+      `sum(${SCALED_VALUE} % ${EXACT_SPLIT}) AS p_kl`,
+      `countIf(${INEXACT_VALUE}) AS p_inexact`,
+    );
+    outer.push('sum(p_kh) AS kh', 'sum(p_kl) AS kl', 'sum(p_inexact) AS inexact');
+  }
   if (kinds.has('min')) {
     inner.push('min(value) AS p_lo');
     outer.push('min(p_lo) AS lo');
@@ -174,22 +207,80 @@ export function analysisSql(table: string, query: DatasetQuery): string {
         'groupArray(p_n), groupArray(p_s / p_n)))) / (n - 1) AS v',
     );
   }
-  const quantiles = query.metrics.flatMap((metric) => (metric.kind === 'quantile' ? [metric] : []));
-  if (quantiles.length > 0) {
-    inner.push('groupArray(value) AS p_values');
-    // The same expression is computed once however often it appears.
-    const sorted = 'arraySort(groupArrayArray(p_values))';
-    quantiles.forEach((metric, index) => {
-      const rank = `toUInt64(floor((n - 1) * (${percentOf(metric.q)} / 100))) + 1`;
-      outer.push(`arrayElement(${sorted}, ${rank}) AS q${index}_lo`);
-      outer.push(`arrayElement(${sorted}, least(${rank} + 1, n)) AS q${index}_hi`);
-    });
-  }
   const grouping = keys.length > 0 ? ` GROUP BY ${keys.join(', ')}` : '';
   const ordering = keys.length > 0 ? ` ORDER BY ${keys.join(', ')}` : '';
   // A shard without matching rows still answers an ungrouped query, with a count of 0.
   return (
     `SELECT ${outer.join(', ')} FROM (SELECT ${inner.join(', ')} FROM ${table} ` +
-    `${whereClause(query)}${grouping}) WHERE p_n > 0${grouping}${ordering}`
+    `${whereClause(filterConditions(query))}${grouping}) WHERE p_n > 0${grouping}${ordering}`
   );
+}
+
+/** A group of `analysisSql`'s answer whose quantiles `quantileSql` selects. */
+export interface QuantileGroup {
+  readonly country: string | null;
+  readonly period: number | null;
+  readonly rows: number;
+}
+
+/**
+ * The `quantileExact` level that selects the order statistic at 0-based `index` among `rows`
+ * values. ClickHouse (18.16 and current) takes element `size_t(level * size)` after
+ * `nth_element`, so the level is put mid-way, (index + ½) / rows: the product is then half a rank
+ * away from either integer, far beyond any rounding of the level or of the product.
+ */
+export function levelOfIndex(index: number, rows: number): number {
+  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(rows) || index < 0 || index >= rows) {
+    throw new TypeError(`No order statistic ${index} among ${rows} rows`);
+  }
+  return (index + 0.5) / rows;
+}
+
+/** The 0-based order statistics each quantile metric interpolates between, in metric order. */
+export function quantileIndices(rows: number, qs: readonly number[]): number[] {
+  return qs.flatMap((q) => {
+    const { lower, upper } = quantileRank(rows, q);
+    return [lower, upper];
+  });
+}
+
+/**
+ * Exact quantiles without sorting: one `quantilesExact` per group, in a UNION ALL of one SELECT
+ * per group. A group's filters (its country, its period's dates) follow the table's order
+ * (country, date), so each SELECT reads about its own rows only; its levels pick exactly the two
+ * order statistics around rank (n − 1)·q of that group's n rows (`levelOfIndex`), found by
+ * `nth_element` in linear time. `analysisSql` must have counted the groups first; each SELECT
+ * counts again so a change in between is noticed. Runs without `distributed_group_by_no_merge`:
+ * a group may span shards, and quantileExact's state (its values) merges exactly.
+ */
+export function quantileSql(
+  table: string,
+  query: DatasetQuery,
+  groups: readonly QuantileGroup[],
+  qs: readonly number[],
+): string {
+  const filters = filterConditions(query);
+  if (query.period === 'week') {
+    throw new TypeError('ISO weeks are not computed in ClickHouse');
+  }
+  const period = query.period;
+  return groups
+    .map((group, g) => {
+      const conditions = [...filters];
+      if (group.country !== null) {
+        conditions.push(`country = ${countryLiteral(group.country)}`);
+      }
+      if (period !== null && group.period !== null) {
+        const { first, last } = periodDays(Number(integerLiteral(group.period)), period, 1);
+        conditions.push(`date >= ${dateLiteral(first)}`, `date <= ${dateLiteral(last)}`);
+      }
+      const levels = quantileIndices(group.rows, qs).map((index) =>
+        String(levelOfIndex(index, group.rows)),
+      );
+      return (
+        `SELECT ${g} AS g, count() AS n, quantilesExact(${levels.join(', ')})(value) AS qs ` +
+        `FROM ${table} ${whereClause(conditions)}`
+      );
+    })
+    .join(' UNION ALL ');
 }
