@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { startServer } from './lib/http-bench.mjs';
 import { DIST_DIR, ROOT_DIR, SAMPLE_CSV } from './lib/paths.mjs';
 import { summarize } from './lib/stats.mjs';
-import { fmtMs } from './lib/table.mjs';
+import { fmtMs, markdownTable } from './lib/table.mjs';
 
 const TARGET_MS = 500;
 const LOADS = Number(process.env.BENCH_EXPLORE_LOADS ?? 7);
@@ -60,16 +60,6 @@ async function measure(browser, url, fresh) {
   await shared?.close();
   const median = (key) => summarize(samples.map((sample) => sample[key])).p50;
   return { chart: median('chart'), html: median('html'), scripts: median('scripts') };
-}
-
-function markdownTable(header, rows) {
-  const widths = header.map((title, i) =>
-    Math.max(title.length, ...rows.map((row) => row[i].length)),
-  );
-  const line = (cells) => `| ${cells.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
-  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join(
-    '\n',
-  );
 }
 
 async function main() {

@@ -15,7 +15,7 @@ import { datasetSpec, ensureDataset } from './lib/datasets.mjs';
 import { startServer } from './lib/http-bench.mjs';
 import { BENCH_DIR, DIST_DIR, ROOT_DIR, SAMPLE_CSV } from './lib/paths.mjs';
 import { runEngineChild } from './lib/proc.mjs';
-import { fmtMiB, fmtMs } from './lib/table.mjs';
+import { fmtMiB, fmtMs, markdownTable } from './lib/table.mjs';
 
 const TARGETS = { shareOfDuckdb: 0.5, bytesPerRow: 24 };
 const rowsArg = process.argv.find((arg) => arg.startsWith('--rows='))?.split('=')[1];
@@ -45,10 +45,6 @@ async function serverOn(dataPath) {
   } finally {
     await server.stop();
   }
-}
-
-function row(cells, widths) {
-  return `| ${cells.map((cell, i) => String(cell).padEnd(widths[i])).join(' | ')} |`;
 }
 
 async function main() {
@@ -91,19 +87,7 @@ async function main() {
       perRow <= TARGETS.bytesPerRow ? 'yes' : 'NO',
     ],
   ];
-  const widths = header.map((title, i) =>
-    Math.max(title.length, ...rows.map((r) => String(r[i]).length)),
-  );
-  console.log(
-    [
-      row(header, widths),
-      row(
-        widths.map((w) => '-'.repeat(w)),
-        widths,
-      ),
-      ...rows.map((r) => row(r, widths)),
-    ].join('\n'),
-  );
+  console.log(markdownTable(header, rows));
 }
 
 await main();

@@ -59,3 +59,15 @@ export function renderTable(rows) {
   });
   return out.join('\n');
 }
+
+/** A plain Markdown table, columns padded to their widest cell. */
+export function markdownTable(header, rows) {
+  const widths = header.map((title, i) =>
+    Math.max(title.length, ...rows.map((row) => String(row[i]).length)),
+  );
+  const line = (cells) =>
+    `| ${cells.map((cell, i) => String(cell).padEnd(widths[i])).join(' | ')} |`;
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join(
+    '\n',
+  );
+}
