@@ -10,6 +10,10 @@
  *    process, runs warm-up queries so that real ones start on compiled code.
  * 2. `table.query(query)` answers one normalised `DatasetQuery` (validated country codes, years,
  *    day bounds, split, `MetricSpec`s from `parseMetricName`) with a fresh `DatasetQueryResult`.
+ * 3. Live data: `LayeredSalesTable.of(main).withDelta(ColumnarSalesTable.build(upload))` makes a
+ *    new version in milliseconds, answered exactly as one table of all its rows (or null for the
+ *    queries that need that table); `new TableMerger().merge(layered.parts)` builds that table on
+ *    a worker thread, and `layered.rebasedOn(merged, n)` swaps it in.
  *
  * Other backends (ClickHouse) answer the same `DatasetQuery` and share the quantile rule
  * (`quantileRank`, `interpolate`), so every backend interpolates alike.
@@ -21,6 +25,8 @@
  * would need its own scratch per query. The returned result shares nothing with that scratch.
  */
 export { ColumnarSalesTable } from 'src/engine/columnar/columnar-sales-table';
+export { LayeredSalesTable } from 'src/engine/layered/layered-sales-table';
+export { TableMerger } from 'src/engine/workers/table-merger';
 export {
   OTHER_COUNTRY,
   type Arithmetic,

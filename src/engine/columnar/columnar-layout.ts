@@ -108,7 +108,7 @@ export function buildColumnarLayout(
       helper = null;
     }
 
-    const alloc = helper === null ? unsharedArrays : sharedArrays;
+    const alloc = helper === null && strategy.shared !== true ? unsharedArrays : sharedArrays;
     const values = alloc.float64(2 * n);
     const sink: BlockSink =
       decimal === null
@@ -247,6 +247,11 @@ export interface LayoutStrategy {
    * `both`.
    */
   readonly threads?: 'main' | 'both' | 'helper';
+  /**
+   * Put the large arrays on shared memory even without a helper, so the layout can be handed to
+   * another thread without a copy (default false).
+   */
+  readonly shared?: boolean;
   /** Sort packed decimal keys when the values allow it (default true). */
   readonly decimalKeys?: boolean;
   /** Group with one counter per (country, month) when that table is small enough (default true). */

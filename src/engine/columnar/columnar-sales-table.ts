@@ -28,7 +28,11 @@ import {
 } from 'src/engine/columnar/period-intervals';
 import { warmUpQueries } from 'src/engine/columnar/query-warm-up';
 import { selectKthAndNext } from 'src/engine/columnar/run-selection';
-import { ValueBuckets, type BucketTuning } from 'src/engine/columnar/value-buckets';
+import {
+  ValueBuckets,
+  type BucketParts,
+  type BucketTuning,
+} from 'src/engine/columnar/value-buckets';
 import {
   OTHER_COUNTRY,
   type CompareMode,
@@ -39,6 +43,7 @@ import {
   type ResultGroup,
 } from 'src/engine/dataset-query';
 import type { SalesColumns } from 'src/engine/sales-columns';
+import type { TableExactness, TablePartials } from 'src/engine/layered/table-partials';
 
 /**
  * An in-memory sales table indexed for metric queries: every answer combines precomputed
@@ -62,6 +67,8 @@ export class ColumnarSalesTable {
   private readonly pair = new Float64Array(2);
   /** The country rank of each group of the last answer, in answer order, for `extend`. */
   private shownSlot = new Int32Array(0);
+  /** The scratch group of each group of the last answer, in answer order, for `partials`. */
+  private shownGroup = new Int32Array(0);
   /** The group rank of OTHER: past every real country, so it sorts last. */
   private readonly otherRank: number;
   /** One group's totals at a time, for `simpleMetric`. */
@@ -72,12 +79,16 @@ export class ColumnarSalesTable {
   private constructor(
     private readonly layout: ColumnarLayout,
     tuning?: BucketTuning,
+    buckets?: BucketParts,
   ) {
     this.rowCount = layout.rowCount;
     this.allRanks = layout.countryCodes.map((_, rank) => rank);
     this.otherRank = layout.countryCodes.length;
     this.months = monthExtentsOf(layout);
-    this.buckets = ValueBuckets.build(layout, this.months, tuning);
+    this.buckets =
+      buckets === undefined
+        ? ValueBuckets.build(layout, this.months, tuning)
+        : ValueBuckets.fromParts(layout, this.months, buckets, tuning);
     this.rankByCode = new Map(layout.countryCodes.map((code, rank) => [code, rank]));
     this.yearList = [...new Set(Array.from(layout.monthKey, (key) => Math.floor(key / 12)))].sort(
       (a, b) => a - b,
@@ -90,6 +101,27 @@ export class ColumnarSalesTable {
       ColumnarSalesTable.warmedUp = table.warmUp();
     }
     return table;
+  }
+
+  /**
+   * Builds a table as `build` does with the layout on shared memory, and returns its index as
+   * plain data: another thread (see `src/engine/workers`) builds it and posts it back, and
+   * `fromIndex` rebuilds the table around it in about a millisecond.
+   */
+  static buildIndex(columns: SalesColumns): TableIndex {
+    const layout = buildColumnarLayout(columns, { shared: true, threads: 'main' });
+    const months = monthExtentsOf(layout);
+    return { layout, buckets: ValueBuckets.build(layout, months).parts };
+  }
+
+  /** The table of an index `buildIndex` made. */
+  static fromIndex(index: TableIndex): ColumnarSalesTable {
+    return new ColumnarSalesTable(index.layout, undefined, index.buckets);
+  }
+
+  /** This table's index as plain data (shared with the table), for another thread to read. */
+  index(): TableIndex {
+    return { layout: this.layout, buckets: this.buckets.parts };
   }
 
   /** Whether a table has run the warm-up queries in this process (see `query-warm-up.ts`). */
@@ -185,6 +217,123 @@ export class ColumnarSalesTable {
     });
   }
 
+  /**
+   * The groups `query` would show (window, running totals and comparisons left out) with the
+   * totals they combine from, so that groups of several tables can be combined into the answer
+   * of one table holding all their rows (see `src/engine/layered`). Each group's `handle` is valid
+   * for `countAtMost`, `selectPair` and `groupValues` until this table's next query.
+   */
+  partials(query: DatasetQuery): TablePartials {
+    const { countries, years, fromDay, toDay, groupByCountry, period, metrics } = query;
+    const ranks = this.selectedCountryRanks(countries);
+    const shown = this.answer(
+      ranks,
+      years === null ? null : new Set(years),
+      fromDay ?? Number.NEGATIVE_INFINITY,
+      toDay ?? Number.POSITIVE_INFINITY,
+      groupByCountry,
+      period,
+      metrics,
+      query.fiscalYearStart ?? 1,
+      this.slotsFor(ranks, groupByCountry ? (query.keepCountries ?? null) : null),
+      false,
+    );
+    const runs = this.runs;
+    const { sumHi, sumLo, squaresHi, squaresLo } = runs.exact;
+    const shownGroup = this.shownGroup;
+    return {
+      matchedRows: shown.matchedRows,
+      groups: shown.groups.map((group, i) => {
+        const g = shownGroup[i];
+        return {
+          country: group.country,
+          period: group.period,
+          rows: group.rows,
+          min: runs.min[g],
+          max: runs.max[g],
+          sumHi: sumHi[g],
+          sumLo: sumLo[g],
+          squaresHi: squaresHi[g],
+          squaresLo: squaresLo[g],
+          handle: g,
+        };
+      }),
+    };
+  }
+
+  /** How many of group `handle`'s values (of the last `partials`) are ≤ v: a binary search per run. */
+  countAtMost(handle: number, v: number): number {
+    let count = 0;
+    this.forEachRun(handle, (start, end) => {
+      let lo = start;
+      let hi = end;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (this.layout.values[mid] <= v) {
+          lo = mid + 1;
+        } else {
+          hi = mid;
+        }
+      }
+      count += lo - start;
+    });
+    return count;
+  }
+
+  /** Group `handle`'s values (of the last `partials`), in no particular order. */
+  groupValues(handle: number): Float64Array {
+    const out = new Float64Array(this.runs.rows[handle]);
+    let at = 0;
+    this.forEachRun(handle, (start, end) => {
+      out.set(this.layout.values.subarray(start, end), at);
+      at += end - start;
+    });
+    return out;
+  }
+
+  /**
+   * The k-th smallest value (0-based) of group `handle` (of the last `partials`) and the one after
+   * it (the k-th again when k is the last rank), by the same selection a quantile uses. The pair
+   * is scratch: read it before the next call.
+   */
+  selectPair(handle: number, k: number): Float64Array {
+    return this.orderPair(handle, k);
+  }
+
+  /**
+   * What decides whether a table holding this one's rows and others' computes exactly: the
+   * decimal scale, whether Σk² is kept, and the largest magnitude; null for floating point.
+   */
+  exactness(): TableExactness | null {
+    const exact = this.layout.exact;
+    if (exact === null) {
+      return null;
+    }
+    let largest = 0;
+    const { min, max } = this.months;
+    for (let m = 0; m < min.length; m++) {
+      largest = Math.max(largest, Math.abs(min[m]), Math.abs(max[m]));
+    }
+    return { scale: exact.scale, squares: exact.squares, largest };
+  }
+
+  /** Calls `visit` with the bounds in `values` of each sorted run of group g. */
+  private forEachRun(g: number, visit: (start: number, end: number) => void): void {
+    const runs = this.runs;
+    const { dayStart } = this.layout;
+    const monthStart = this.months.start;
+    for (let entry = runs.firstEntry[g]; entry >= 0; entry = runs.nextEntry[entry]) {
+      const from = runs.entryFrom[entry];
+      if (from < 0) {
+        visit(dayStart[-1 - from], dayStart[-from]);
+      } else {
+        for (let m = from; m < runs.entryTo[entry]; m++) {
+          visit(monthStart[m], monthStart[m + 1]);
+        }
+      }
+    }
+  }
+
   private answer(
     ranks: readonly number[],
     years: ReadonlySet<number> | null,
@@ -211,6 +360,7 @@ export class ColumnarSalesTable {
       );
     }
     this.shownSlot = new Int32Array(count);
+    this.shownGroup = new Int32Array(count);
     let matchedRows = 0;
     const groups: ResultGroup[] = [];
     for (let i = 0; i < count; i++) {
@@ -218,6 +368,7 @@ export class ColumnarSalesTable {
       const rows = runs.rows[g];
       matchedRows += rows;
       this.shownSlot[i] = runs.country[g];
+      this.shownGroup[i] = g;
       groups.push({
         country: byCountry ? this.countryName(runs.country[g]) : null,
         period: unit === null ? null : runs.period[g],
@@ -614,19 +765,27 @@ export class ColumnarSalesTable {
   }
 
   private quantileOf(g: number, q: number): number {
+    const { lower, weight } = quantileRank(this.runs.rows[g], q);
+    const pair = this.orderPair(g, lower);
+    return this.interpolate(pair[0], pair[1], weight);
+  }
+
+  /** Group g's k-th smallest value and the next one (see `selectPair`), in `this.pair`. */
+  private orderPair(g: number, lower: number): Float64Array {
     const runs = this.runs;
     const { values, dayStart } = this.layout;
     const monthStart = this.months.start;
-    const { lower, weight } = quantileRank(runs.rows[g], q);
+    const pair = this.pair;
     if (runs.isSingleRun(g)) {
       const from = runs.entryFrom[runs.firstEntry[g]];
       const start = from >= 0 ? monthStart[from] : dayStart[-1 - from];
       const end = from >= 0 ? monthStart[from + 1] : dayStart[-from];
       const at = start + lower;
-      return this.interpolate(values[at], values[Math.min(at + 1, end - 1)], weight);
+      pair[0] = values[at];
+      pair[1] = values[Math.min(at + 1, end - 1)];
+      return pair;
     }
     const source = runs.source[g];
-    const pair = this.pair;
     if (source !== SEVERAL_COUNTRIES && this.buckets.width[source] > 0) {
       const spans = this.spansFor(g);
       this.buckets.selectKthAndNext(
@@ -641,7 +800,7 @@ export class ColumnarSalesTable {
         runs.max[g],
         pair,
       );
-      return this.interpolate(pair[0], pair[1], weight);
+      return pair;
     }
     // Several countries' runs, or a country too small to index: select across the runs.
     const starts: number[] = [];
@@ -659,7 +818,9 @@ export class ColumnarSalesTable {
       }
     }
     const [a, b] = selectKthAndNext(values, starts, ends, lower);
-    return this.interpolate(a, b, weight);
+    pair[0] = a;
+    pair[1] = b;
+    return pair;
   }
 
   /**
@@ -698,6 +859,12 @@ export class ColumnarSalesTable {
     this.spansOf = g;
     return spans;
   }
+}
+
+/** A table's index as plain data: its layout and its value buckets' arrays. */
+export interface TableIndex {
+  readonly layout: ColumnarLayout;
+  readonly buckets: BucketParts;
 }
 
 /** What `extend` needs of a query beyond its shown groups. */

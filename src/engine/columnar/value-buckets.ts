@@ -45,13 +45,7 @@ export class ValueBuckets {
     private readonly layout: ColumnarLayout,
     private readonly months: MonthExtents,
     gatherLimit: number,
-    parts: {
-      width: Uint32Array;
-      boundaryStart: Uint32Array;
-      boundaries: Float64Array;
-      countStart: Uint32Array;
-      below: Uint32Array;
-    },
+    parts: BucketParts,
   ) {
     this.gatherLimit = gatherLimit;
     this.candidates = new Float64Array(gatherLimit);
@@ -60,6 +54,22 @@ export class ValueBuckets {
     this.boundaries = parts.boundaries;
     this.countStart = parts.countStart;
     this.below = parts.below;
+  }
+
+  /** The boundaries and counters, to take this index to another thread (see `fromParts`). */
+  get parts(): BucketParts {
+    const { width, boundaryStart, boundaries, countStart, below } = this;
+    return { width, boundaryStart, boundaries, countStart, below };
+  }
+
+  /** The index whose `parts` another thread built over the same layout. */
+  static fromParts(
+    layout: ColumnarLayout,
+    months: MonthExtents,
+    parts: BucketParts,
+    tuning: BucketTuning = DEFAULT_BUCKET_TUNING,
+  ): ValueBuckets {
+    return new ValueBuckets(layout, months, tuning.gatherLimit, parts);
   }
 
   /** Bytes held by the index, for memory accounting. */
@@ -336,6 +346,15 @@ export class ValueBuckets {
 }
 
 /** Space and copying limits; tests shrink them to reach every path with little data. */
+/** A `ValueBuckets` index's arrays (see the class comment). */
+export interface BucketParts {
+  readonly width: Uint32Array;
+  readonly boundaryStart: Uint32Array;
+  readonly boundaries: Float64Array;
+  readonly countStart: Uint32Array;
+  readonly below: Uint32Array;
+}
+
 export interface BucketTuning {
   /** Rows per counter: one Uint32 counter per four rows is at most a byte per row. */
   readonly rowsPerCounter: number;
