@@ -25,7 +25,13 @@ const DEFAULT_QUERY = '/v1/datasets/sales/analysis?metrics=sum&groupBy=country,q
 
 type Row = Record<string, string | number | null>;
 interface AnalysisBody {
-  query: { metrics: string[]; groupBy: string[] };
+  query: {
+    metrics: string[];
+    groupBy: string[];
+    compare?: string;
+    share?: boolean;
+    window?: number;
+  };
   matchedRows: number;
   results: Row[];
 }
@@ -56,6 +62,45 @@ function expectedText(metric: string, value: number | null): string {
   return metric === 'count'
     ? value.toLocaleString('en-US', { maximumFractionDigits: 0 })
     : value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+}
+
+/**
+ * The number columns the API documents for a query, in the table's order, and how each reads:
+ * the metric; with `compare` its previous value and its relative change (signed percent); with
+ * `share` the share of count or sum (percent); with `window` the periods each window holds.
+ */
+function expectedColumns(
+  query: AnalysisBody['query'],
+): Array<{ field: string; text: (value: number | null) => string }> {
+  const percent = (signed: boolean) => (value: number | null) =>
+    value === null
+      ? '—'
+      : value.toLocaleString('en-US', {
+          style: 'percent',
+          minimumFractionDigits: 1,
+          maximumFractionDigits: 1,
+          signDisplay: signed ? 'exceptZero' : 'auto',
+        });
+  return [
+    ...query.metrics.flatMap((metric) => [
+      { field: metric, text: (value: number | null) => expectedText(metric, value) },
+      ...(query.compare
+        ? [
+            {
+              field: `${metric}_previous`,
+              text: (value: number | null) => expectedText(metric, value),
+            },
+            { field: `${metric}_change`, text: percent(true) },
+          ]
+        : []),
+      ...(query.share && ['count', 'sum'].includes(metric)
+        ? [{ field: `${metric}_share`, text: percent(false) }]
+        : []),
+    ]),
+    ...(query.window === undefined
+      ? []
+      : [{ field: 'windowPeriods', text: (value: number | null) => expectedText('count', value) }]),
+  ];
 }
 
 describe('explore page (Chromium)', () => {
@@ -187,15 +232,16 @@ describe('explore page (Chromium)', () => {
   /** Every row of the API's answer is a row of the table, with the exact value and its reading. */
   async function expectTableToShow(page: Page, body: AnalysisBody): Promise<void> {
     const keys = body.query.groupBy.filter((key) => key !== 'none');
+    const columns = expectedColumns(body.query);
     const table = await tableOf(page);
-    expect(table.headers).toHaveLength(keys.length + body.query.metrics.length);
+    expect(table.headers).toHaveLength(keys.length + columns.length);
     expect(table.rows).toEqual(
       body.results.map((row) => ({
         keys: keys.map((key) => String(row[key])),
-        cells: body.query.metrics.map((metric) => ({
-          metric,
-          value: row[metric] === null ? '' : String(row[metric]),
-          text: expectedText(metric, row[metric] as number | null),
+        cells: columns.map(({ field, text }) => ({
+          metric: field,
+          value: row[field] === null ? '' : String(row[field]),
+          text: text(row[field] as number | null),
         })),
       })),
     );
@@ -428,6 +474,112 @@ describe('explore page (Chromium)', () => {
     await expect(page.isVisible('#error-to')).resolves.toBe(false);
     await page.close();
   }, 60_000);
+
+  it('should offer comparisons, shares, rolling windows and top-N, showing the API numbers', async () => {
+    // A deep link with a comparison: previous values and changes beside the current ones.
+    let query =
+      '/v1/datasets/sales/analysis?metrics=sum,median&years=2024&groupBy=country&compare=previous_year';
+    const page = await open(`/explore?dataset=sales&${query.split('?')[1]}`);
+    await settled(page, query);
+    await expect(page.inputValue('#compare')).resolves.toBe('previous_year');
+    let { body } = await api<AnalysisBody>(query);
+    await expectTableToShow(page, body);
+    expect(body.results.every((row) => typeof row.sum_previous === 'number')).toBe(true);
+    let charts = await chartsOf(page);
+    expect(charts.map(({ metric }) => metric)).toEqual(['sum', 'median']);
+    for (const { metric, labels, datasets } of charts) {
+      expect(labels).toEqual(body.results.map((row) => row.country));
+      expect(datasets.map(({ label, data }) => [label, data])).toEqual([
+        [metric === 'sum' ? 'Sum' : 'Median', body.results.map((row) => row[metric])],
+        [
+          metric === 'sum' ? 'Sum (previous)' : 'Median (previous)',
+          body.results.map((row) => row[`${metric}_previous`]),
+        ],
+      ]);
+    }
+
+    // Shares per country and year, from the controls: stacked bars whose parts make 100%.
+    await page.getByLabel('Compare with').selectOption('');
+    await page.getByRole('checkbox', { name: 'Shares of the total (count, sum)' }).check();
+    await page.getByRole('checkbox', { name: '2024', exact: true }).uncheck();
+    await page.getByRole('radio', { name: 'Country × period' }).check();
+    await page.getByLabel('Period length').selectOption('year');
+    query = '/v1/datasets/sales/analysis?metrics=sum,median&groupBy=country,year&share=true';
+    await settled(page, query);
+    ({ body } = await api<AnalysisBody>(query));
+    await expectTableToShow(page, body);
+    charts = await chartsOf(page);
+    const shares = charts[0];
+    expect(shares.metric).toBe('sum');
+    expect(shares.labels).toEqual(['2023', '2024', '2025']);
+    for (const { label: country, data } of shares.datasets) {
+      expect(data).toEqual(
+        shares.labels.map(
+          (year) =>
+            body.results.find((row) => row.country === country && String(row.year) === year)
+              ?.sum_share,
+        ),
+      );
+    }
+    for (const [index] of shares.labels.entries()) {
+      const total = shares.datasets.reduce((sum, { data }) => sum + (data[index] ?? 0), 0);
+      expect(total).toBeCloseTo(1, 9);
+    }
+    const stacked = await page.$eval('#charts canvas', (canvas) => {
+      const chart = (
+        window as unknown as {
+          Chart: {
+            getChart(element: Element): { options: { scales: { y: { stacked: boolean } } } };
+          };
+        }
+      ).Chart.getChart(canvas);
+      return chart.options.scales.y.stacked;
+    });
+    expect(stacked).toBe(true);
+
+    // The top two countries by median, the rest folded into OTHER (grey, last).
+    await page.getByLabel('Top countries').fill('2');
+    await page.getByLabel('Top countries').press('Enter');
+    await page.getByLabel('Ranked by').selectOption('median');
+    query =
+      '/v1/datasets/sales/analysis?metrics=sum,median&groupBy=country,year&share=true&top=2&rankBy=median';
+    await settled(page, query);
+    ({ body } = await api<AnalysisBody>(query));
+    await expectTableToShow(page, body);
+    expect([...new Set(body.results.map((row) => row.country))]).toHaveLength(3);
+    expect(body.results.at(-1)?.country).toBe('OTHER');
+    const [otherShares] = await chartsOf(page);
+    expect(otherShares.datasets.at(-1)?.label).toBe('OTHER');
+    expect(otherShares.datasets.at(-1)?.color).toBe('#8C8C8C');
+
+    // A 3-month rolling median over one year: each row says how many months its window holds.
+    await page.getByLabel('Top countries').fill('');
+    await page.getByRole('checkbox', { name: 'Shares of the total (count, sum)' }).uncheck();
+    await page.getByRole('checkbox', { name: '2024', exact: true }).check();
+    await page.getByRole('radio', { name: 'Period', exact: true }).check();
+    await page.getByLabel('Period length').selectOption('month');
+    await page.getByLabel('Ranked by').selectOption('');
+    await page.getByLabel('Rolling window (periods)').fill('3');
+    await page.getByLabel('Rolling window (periods)').press('Enter');
+    query = '/v1/datasets/sales/analysis?metrics=sum,median&years=2024&groupBy=month&window=3';
+    await settled(page, query);
+    ({ body } = await api<AnalysisBody>(query));
+    await expectTableToShow(page, body);
+    expect(body.results.map((row) => row.windowPeriods)).toEqual(Array(12).fill(3));
+    expect(page.url()).toBe(`${origin}/explore?dataset=sales&${query.split('?')[1]}`);
+
+    // A window needs a period: the API's reason shows beside the window field.
+    await page.getByRole('radio', { name: 'Country', exact: true }).check();
+    query = '/v1/datasets/sales/analysis?metrics=sum,median&years=2024&groupBy=country&window=3';
+    await expect(settled(page, query)).resolves.toBe('error');
+    const problem = await api<Problem>(query);
+    expect(problem.status).toBe(400);
+    const [windowError] = problem.body.errors ?? [];
+    expect(windowError.parameter).toBe('window');
+    await expect(page.textContent('#error-window')).resolves.toBe(windowError.message);
+    await expect(page.getAttribute('#window', 'aria-invalid')).resolves.toBe('true');
+    await page.close();
+  }, 120_000);
 
   it('should explain an empty result with the filters the API restates', async () => {
     const page = await open(

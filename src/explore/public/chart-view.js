@@ -1,6 +1,6 @@
 // @ts-check
-import { formatTick, formatValue, keyLabel, metricLabel } from './format.js';
-import { groupKeysOf } from './table-view.js';
+import { formatShare, formatTick, formatValue, keyLabel, metricLabel } from './format.js';
+import { SHARED_METRICS, groupKeysOf } from './table-view.js';
 
 /** @typedef {import('./table-view.js').AnalysisResult} AnalysisResult */
 /** @typedef {import('chart.js').ChartConfiguration<'bar' | 'line'>} ChartConfig */
@@ -20,6 +20,13 @@ export const PALETTE = [
   '#000000',
   '#F0E442',
 ];
+/**
+ * @typedef {object} SeriesStyle the look of one series
+ * @property {string} backgroundColor
+ * @property {string} borderColor
+ * @property {import('chart.js').PointStyle} pointStyle
+ * @property {number[]} borderDash
+ */
 /** Point shapes and, past the palette, dashes tell lines apart without colour. */
 const POINT_STYLES = /** @type {const} */ ([
   'circle',
@@ -32,6 +39,17 @@ const POINT_STYLES = /** @type {const} */ ([
   'cross',
 ]);
 const DASHES = [[], [6, 4], [2, 3]];
+/** The countries folded together by `top`: grey and dashed, apart from every real country. */
+const OTHER_COUNTRY = 'OTHER';
+/** @type {SeriesStyle} */
+const OTHER_STYLE = {
+  backgroundColor: '#8C8C8C',
+  borderColor: '#8C8C8C',
+  pointStyle: 'line',
+  borderDash: [4, 3],
+};
+/** Previous values (with `compare`) are drawn in the same colour, this much see-through. */
+const PREVIOUS_ALPHA = '66';
 
 /** Up to this many periods, periods are grouped bars; more read better as lines. */
 const MAX_PERIODS_AS_BARS = 4;
@@ -51,6 +69,7 @@ function unique(items) {
 /**
  * The look of the n-th series: colour, point shape, dash.
  * @param {number} index
+ * @returns {SeriesStyle}
  */
 function seriesStyle(index) {
   const color = PALETTE[index % PALETTE.length];
@@ -63,38 +82,121 @@ function seriesStyle(index) {
 }
 
 /**
+ * @typedef {object} ChartPlan what to draw for one metric
+ * @property {string} metric
+ * @property {'bar' | 'line'} type
+ * @property {string[]} labels
+ * @property {Series[]} datasets
+ * @property {boolean} stacked shares: one bar per period, split by country
+ * @property {string} description
+ */
+
+/**
+ * The value of a field of a row, when it is a number.
+ * @param {string} field
+ */
+function numberIn(field) {
+  return (/** @type {Record<string, unknown>} */ row) =>
+    typeof row[field] === 'number' ? /** @type {number} */ (row[field]) : null;
+}
+
+/**
+ * Shares of the total as stacked bars: one bar per period (one bar in all without a period), each
+ * split by country, so that the parts of a bar add up to 100%.
+ * @param {AnalysisResult} result
+ * @param {string} metric
+ * @param {string | undefined} period
+ * @param {(country: string) => SeriesStyle} styleOf
+ * @returns {ChartPlan}
+ */
+function sharePlan(result, metric, period, styleOf) {
+  const rows = result.results;
+  const share = numberIn(`${metric}_share`);
+  const labels = period ? unique(rows.map((row) => String(row[period]))).sort() : ['All'];
+  const countries = unique(rows.map((row) => String(row.country)));
+  /** @type {Map<string, number | null>} */
+  const byCell = new Map(
+    rows.map((row) => [
+      `${String(row.country)}|${period ? String(row[period]) : 'All'}`,
+      share(row),
+    ]),
+  );
+  const name = metricLabel(metric).toLowerCase();
+  return {
+    metric,
+    type: 'bar',
+    labels,
+    datasets: countries.map((country) => {
+      const { backgroundColor, borderColor } = styleOf(country);
+      return {
+        label: country,
+        data: labels.map((label) => byCell.get(`${country}|${label}`) ?? null),
+        backgroundColor,
+        borderColor,
+      };
+    }),
+    stacked: true,
+    description: period
+      ? `Stacked bar chart of each country's share of the ${name} per ${keyLabel(period).toLowerCase()}`
+      : `Stacked bar of each country's share of the ${name}`,
+  };
+}
+
+/**
  * What to draw for one metric, chosen by the grouping: bars per country, a line (or bars, for a
- * few periods) over periods, a line per country over periods, or grouped bars per period.
+ * few periods) over periods, a line per country over periods, or grouped bars per period. Shares
+ * are stacked bars; previous values (with `compare`) sit beside the current ones where the chart
+ * has one series, and in the table always.
  * @param {AnalysisResult} result
  * @param {string} metric
  * @param {string[]} countryOrder every country of the dataset, so each keeps its colour
- * @returns {{ metric: string, type: 'bar' | 'line', labels: string[], datasets: Series[], description: string }}
+ * @returns {ChartPlan}
  */
 export function chartPlan(result, metric, countryOrder) {
   const keys = groupKeysOf(result);
   const rows = result.results;
   const period = keys.find((key) => key !== 'country');
-  const value = (/** @type {Record<string, unknown>} */ row) =>
-    typeof row[metric] === 'number' ? /** @type {number} */ (row[metric]) : null;
-  const colourOf = (/** @type {string} */ country) => Math.max(countryOrder.indexOf(country), 0);
+  const value = numberIn(metric);
+  const previous = numberIn(`${metric}_previous`);
+  const compared = result.query.compare !== undefined;
+  const styleOf = (/** @type {string} */ country) =>
+    country === OTHER_COUNTRY
+      ? OTHER_STYLE
+      : seriesStyle(Math.max(countryOrder.indexOf(country), 0));
   const name = metricLabel(metric);
+  const previousName = `${name} (previous)`;
 
+  if (result.query.share && SHARED_METRICS.includes(metric) && keys.includes('country')) {
+    return sharePlan(result, metric, period, styleOf);
+  }
   if (!period) {
     const countries = rows.map((row) => String(row.country));
-    const styles = countries.map((country) => seriesStyle(colourOf(country)));
+    const styles = countries.map(styleOf);
+    /** @type {Series[]} */
+    const datasets = [
+      {
+        label: name,
+        data: rows.map(value),
+        backgroundColor: styles.map((style) => style.backgroundColor),
+        borderColor: styles.map((style) => style.borderColor),
+      },
+    ];
+    if (compared) {
+      datasets.push({
+        label: previousName,
+        data: rows.map(previous),
+        backgroundColor: styles.map((style) => `${style.backgroundColor}${PREVIOUS_ALPHA}`),
+        borderColor: styles.map((style) => style.borderColor),
+        borderWidth: 1,
+      });
+    }
     return {
       metric,
       type: 'bar',
       labels: countries,
-      datasets: [
-        {
-          label: name,
-          data: rows.map(value),
-          backgroundColor: styles.map((style) => style.backgroundColor),
-          borderColor: styles.map((style) => style.borderColor),
-        },
-      ],
-      description: `Bar chart of ${name.toLowerCase()} per country`,
+      datasets,
+      stacked: false,
+      description: `Bar chart of ${name.toLowerCase()} per country${compared ? ', beside its previous value' : ''}`,
     };
   }
 
@@ -102,12 +204,26 @@ export function chartPlan(result, metric, countryOrder) {
   const periodName = keyLabel(period).toLowerCase();
   const asBars = periods.length <= MAX_PERIODS_AS_BARS;
   if (!keys.includes('country')) {
+    /** @type {Series[]} */
+    const datasets = [{ label: name, data: rows.map(value), ...seriesStyle(0) }];
+    if (compared) {
+      const { backgroundColor, borderColor } = seriesStyle(0);
+      datasets.push({
+        label: previousName,
+        data: rows.map(previous),
+        backgroundColor: `${backgroundColor}${PREVIOUS_ALPHA}`,
+        borderColor,
+        borderDash: [6, 4],
+        pointStyle: 'rect',
+      });
+    }
     return {
       metric,
       type: asBars ? 'bar' : 'line',
       labels: periods,
-      datasets: [{ label: name, data: rows.map(value), ...seriesStyle(0) }],
-      description: `${asBars ? 'Bar' : 'Line'} chart of ${name.toLowerCase()} per ${periodName}`,
+      datasets,
+      stacked: false,
+      description: `${asBars ? 'Bar' : 'Line'} chart of ${name.toLowerCase()} per ${periodName}${compared ? ', beside its previous value' : ''}`,
     };
   }
   const countries = unique(rows.map((row) => String(row.country)));
@@ -122,8 +238,9 @@ export function chartPlan(result, metric, countryOrder) {
     datasets: countries.map((country) => ({
       label: country,
       data: periods.map((key) => byCell.get(`${country}|${key}`) ?? null),
-      ...seriesStyle(colourOf(country)),
+      ...styleOf(country),
     })),
+    stacked: false,
     description: asBars
       ? `Grouped bar chart of ${name.toLowerCase()} per ${periodName}, one bar per country`
       : `Line chart of ${name.toLowerCase()} per ${periodName}, one line per country`,
@@ -131,12 +248,14 @@ export function chartPlan(result, metric, countryOrder) {
 }
 
 /**
- * @param {ReturnType<typeof chartPlan>} plan
+ * @param {ChartPlan} plan
  * @param {boolean} small
  * @returns {ChartConfig}
  */
 function chartConfig(plan, small) {
   const legend = plan.datasets.length > 1;
+  const format = (/** @type {number | null} */ value) =>
+    plan.stacked ? formatShare(value) : formatValue(value, plan.metric);
   return {
     type: plan.type,
     data: { labels: plan.labels, datasets: plan.datasets },
@@ -166,20 +285,27 @@ function chartConfig(plan, small) {
         tooltip: {
           callbacks: {
             label: (item) =>
-              `${item.dataset.label ?? ''}: ${formatValue(/** @type {number | null} */ (item.raw), plan.metric)}`,
+              `${item.dataset.label ?? ''}: ${format(/** @type {number | null} */ (item.raw))}`,
           },
         },
       },
       scales: {
         x: {
+          stacked: plan.stacked,
           grid: { display: false },
           ticks: { color: '#374151', maxRotation: 0, autoSkipPadding: 12 },
         },
         y: {
+          stacked: plan.stacked,
+          ...(plan.stacked ? { min: 0, max: 1 } : {}),
           beginAtZero: plan.type === 'bar',
           grid: { color: '#e5e7eb' },
           border: { display: false },
-          ticks: { color: '#374151', callback: (tick) => formatTick(Number(tick)) },
+          ticks: {
+            color: '#374151',
+            callback: (tick) =>
+              plan.stacked ? formatShare(Number(tick)) : formatTick(Number(tick)),
+          },
         },
       },
     },

@@ -4,6 +4,7 @@ import { DATASETS_PATH, datasetPath, fetchJson } from './early-requests.js';
 import { formatValue, metricLabel } from './format.js';
 import {
   BASE_METRICS,
+  COMPARE_MODES,
   DEFAULT_STATE,
   GROUPS,
   PERIODS,
@@ -63,6 +64,12 @@ const yearOptions = element('year-options', HTMLElement);
 const fromInput = element('from', HTMLInputElement);
 const toInput = element('to', HTMLInputElement);
 const periodSelect = element('period', HTMLSelectElement);
+const compareSelect = element('compare', HTMLSelectElement);
+const windowInput = element('window', HTMLInputElement);
+const cumulativeBox = element('cumulative', HTMLInputElement);
+const shareBox = element('share', HTMLInputElement);
+const topInput = element('top', HTMLInputElement);
+const rankBySelect = element('rankBy', HTMLSelectElement);
 const results = element('results', HTMLElement);
 const status = element('status', HTMLElement);
 const problemBox = element('problem', HTMLElement);
@@ -83,6 +90,12 @@ const CONTROLS_OF_PARAMETER = /** @type {Record<string, () => Element[]>} */ ({
   from: () => [fromInput],
   to: () => [toInput],
   groupBy: () => [...form.querySelectorAll('input[name="group"]'), periodSelect],
+  compare: () => [compareSelect],
+  window: () => [windowInput],
+  cumulative: () => [cumulativeBox],
+  share: () => [shareBox],
+  top: () => [topInput],
+  rankBy: () => [rankBySelect],
 });
 
 /** @type {ExploreState} */
@@ -177,6 +190,7 @@ function readForm() {
       ? periodSelect.value
       : DEFAULT_STATE.period
   );
+  const compare = COMPARE_MODES.find((mode) => mode === compareSelect.value) ?? '';
   return {
     dataset: datasetSelect.value,
     metrics: [...checkedValues(metricOptions), ...percentileMetrics(percentileInput.value)],
@@ -186,7 +200,26 @@ function readForm() {
     to: toInput.value,
     group,
     period,
+    compare,
+    window: windowInput.value.trim(),
+    cumulative: cumulativeBox.checked,
+    share: shareBox.checked,
+    top: topInput.value.trim(),
+    rankBy: rankBySelect.value,
   };
+}
+
+/**
+ * Offers the requested metrics to rank by, and keeps a choice that is no longer requested so that
+ * the API's answer about it shows beside this control.
+ */
+function offerRankBy(/** @type {ExploreState} */ next) {
+  const choices = [...new Set([...next.metrics, ...(next.rankBy ? [next.rankBy] : [])])];
+  rankBySelect.replaceChildren(
+    new Option('First metric', ''),
+    ...choices.map((metric) => new Option(metricLabel(metric), metric)),
+  );
+  rankBySelect.value = next.rankBy;
 }
 
 /** Sets the controls to a state (country and year boxes as far as the dataset has them). */
@@ -211,6 +244,12 @@ function writeForm(/** @type {ExploreState} */ next) {
   }
   periodSelect.value = next.period;
   periodSelect.disabled = next.group === 'country' || next.group === 'none';
+  compareSelect.value = next.compare;
+  windowInput.value = next.window;
+  cumulativeBox.checked = next.cumulative;
+  shareBox.checked = next.share;
+  topInput.value = next.top;
+  offerRankBy(next);
 }
 
 /** Shows the facts of a dataset and offers its countries and years. */
@@ -456,6 +495,7 @@ async function start() {
 
 form.addEventListener('change', () => {
   const next = readForm();
+  offerRankBy(next);
   if (!sameState(next, state)) {
     void apply(next, true);
   }

@@ -7,6 +7,17 @@ const CENTS = new Intl.NumberFormat('en-US', {
   maximumFractionDigits: 2,
 });
 const COMPACT = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
+const PERCENT = new Intl.NumberFormat('en-US', {
+  style: 'percent',
+  minimumFractionDigits: 1,
+  maximumFractionDigits: 1,
+});
+const SIGNED_PERCENT = new Intl.NumberFormat('en-US', {
+  style: 'percent',
+  minimumFractionDigits: 1,
+  maximumFractionDigits: 1,
+  signDisplay: 'exceptZero',
+});
 
 /**
  * A value as shown to people: counts whole, every other metric with two decimals, a dash for
@@ -19,6 +30,16 @@ export function formatValue(value, metric) {
     return '—';
   }
   return metric === 'count' ? WHOLE.format(value) : CENTS.format(value);
+}
+
+/** A share of a total (0.25 is 25.0%), or a dash. @param {number | null | undefined} value */
+export function formatShare(value) {
+  return value === null || value === undefined ? '—' : PERCENT.format(value);
+}
+
+/** A relative change with its sign (+7.7%, −2.8%), or a dash when there is nothing to compare. */
+export function formatChange(/** @type {number | null | undefined} */ value) {
+  return value === null || value === undefined ? '—' : SIGNED_PERCENT.format(value);
 }
 
 /** Axis ticks: short forms such as 1.2K and 3.4M. */
@@ -60,6 +81,7 @@ const KEY_LABELS = /** @type {Record<string, string>} */ ({
   year: 'Year',
   quarter: 'Quarter',
   month: 'Month',
+  week: 'Week',
 });
 
 /** Column heading of a group key. */

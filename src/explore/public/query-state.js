@@ -15,7 +15,8 @@ export const BASE_METRICS = /** @type {const} */ ([
   'stddev',
   'variance',
 ]);
-export const PERIODS = /** @type {const} */ (['year', 'quarter', 'month']);
+export const PERIODS = /** @type {const} */ (['year', 'quarter', 'month', 'week']);
+export const COMPARE_MODES = /** @type {const} */ (['previous_period', 'previous_year']);
 export const GROUPS = /** @type {const} */ (['country', 'period', 'country-period', 'none']);
 
 /** @typedef {(typeof PERIODS)[number]} Period */
@@ -31,6 +32,12 @@ export const GROUPS = /** @type {const} */ (['country', 'period', 'country-perio
  * @property {string} to ISO date or empty
  * @property {Group} group
  * @property {Period} period the period used when the grouping has one
+ * @property {'' | (typeof COMPARE_MODES)[number]} compare empty for no comparison
+ * @property {string} window rolling window in periods, empty for none; kept as written
+ * @property {boolean} cumulative running totals
+ * @property {boolean} share shares of the total for count and sum
+ * @property {string} top how many countries to keep before OTHER, empty for all; kept as written
+ * @property {string} rankBy the metric that ranks countries for top, empty for the first metric
  */
 
 /** @type {Readonly<ExploreState>} */
@@ -43,7 +50,23 @@ export const DEFAULT_STATE = Object.freeze({
   to: '',
   group: 'country-period',
   period: 'quarter',
+  compare: '',
+  window: '',
+  cumulative: false,
+  share: false,
+  top: '',
+  rankBy: '',
 });
+
+/** @param {string} value */
+function single(value) {
+  return value ? [value] : [];
+}
+
+/** A flag is on when the URL says so in the API's own words. @param {string | undefined} value */
+function flagOn(value) {
+  return ['true', '1', 'yes', 'on'].includes((value ?? '').toLowerCase());
+}
 
 /** @param {string | null} text */
 function listOf(text) {
@@ -136,6 +159,49 @@ const QUERY_PARAMETERS = [
     read: groupByOf,
     write: (state, values) => {
       Object.assign(state, groupingOf(values.map((value) => value.toLowerCase())) ?? {});
+    },
+  },
+  {
+    name: 'compare',
+    read: (state) => single(state.compare),
+    write: (state, [value]) => {
+      const mode = (value ?? '').toLowerCase();
+      state.compare = COMPARE_MODES.find((known) => known === mode) ?? '';
+    },
+  },
+  {
+    name: 'window',
+    read: (state) => single(state.window),
+    write: (state, [value]) => {
+      state.window = value ?? '';
+    },
+  },
+  {
+    name: 'cumulative',
+    read: (state) => (state.cumulative ? ['true'] : []),
+    write: (state, [value]) => {
+      state.cumulative = flagOn(value);
+    },
+  },
+  {
+    name: 'share',
+    read: (state) => (state.share ? ['true'] : []),
+    write: (state, [value]) => {
+      state.share = flagOn(value);
+    },
+  },
+  {
+    name: 'top',
+    read: (state) => single(state.top),
+    write: (state, [value]) => {
+      state.top = value ?? '';
+    },
+  },
+  {
+    name: 'rankBy',
+    read: (state) => single(state.rankBy),
+    write: (state, [value]) => {
+      state.rankBy = (value ?? '').toLowerCase();
     },
   },
 ];
