@@ -57,6 +57,9 @@ export interface BuiltServer {
  * Starts `node dist/main.js` on any free port with JSON logs at info level (plus `env`), and
  * resolves once it listens.
  */
+/** How long a built server may take to listen. */
+const STARTUP_TIMEOUT_MS = 90_000;
+
 export async function startBuiltServer(env: Record<string, string>): Promise<BuiltServer> {
   const child = spawn(process.execPath, [MAIN], {
     cwd: ROOT,
@@ -115,7 +118,12 @@ export async function startBuiltServer(env: Record<string, string>): Promise<Bui
       check();
     });
 
-  const listening = await waitForLog(({ msg }) => msg.startsWith('Listening on port '));
+  // Start-up takes a few seconds alone, but several times that beside other jest workers on a
+  // busy machine; the bound only catches a server that never listens.
+  const listening = await waitForLog(
+    ({ msg }) => msg.startsWith('Listening on port '),
+    STARTUP_TIMEOUT_MS,
+  );
   const port = Number(listening.msg.slice('Listening on port '.length));
   return { port, child, logs, exited, waitForLog };
 }
