@@ -43,5 +43,6 @@ export {
   parseMetricName,
   type MetricSpec,
 } from 'src/engine/metrics/metric-names';
+export type { BucketTuning } from 'src/engine/columnar/value-buckets';
 export type { SalesColumns } from 'src/engine/sales-columns';
 export { concatSalesColumns } from 'src/engine/sales-columns-concat';

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { AnalysisRequest } from 'src/analysis/analysis-request';
 import type { GroupByKey } from 'src/analysis/dto/analysis-query.dto';
 import { formatIsoDate, toDayNumber } from 'src/common/calendar/day-number';
-import { ColumnarSalesTable, type DatasetQuery } from 'src/engine';
+import { ColumnarSalesTable, type BucketTuning, type DatasetQuery } from 'src/engine';
 import { DatasetRepository, type DatasetSummary } from 'src/data/dataset.repository';
 import type { NaiveDataset, NaivePeriod, NaiveQuery, NaiveRow } from 'test/support/naive-sales';
 
@@ -145,16 +145,22 @@ export function naiveDatasetOf(sales: readonly Sale[]): NaiveDataset {
   return { rows, rejected: 0, countries: [...new Set(rows.map((row) => row.country))].sort() };
 }
 
-/** An indexed table of `sales`, built from columns as the loader hands them over. */
-export function tableOf(sales: readonly Sale[]): ColumnarSalesTable {
+/**
+ * An indexed table of `sales`, built from columns as the loader hands them over; `tuning` shrinks
+ * the value buckets' limits so that small datasets reach their selections.
+ */
+export function tableOf(sales: readonly Sale[], tuning?: BucketTuning): ColumnarSalesTable {
   const countries = [...new Set(sales.map((sale) => sale.country))];
-  return ColumnarSalesTable.build({
-    rowCount: sales.length,
-    countries,
-    countryCodes: Uint16Array.from(sales, (sale) => countries.indexOf(sale.country)),
-    days: Int32Array.from(sales, (sale) => sale.day),
-    values: Float64Array.from(sales, (sale) => sale.value),
-  });
+  return ColumnarSalesTable.build(
+    {
+      rowCount: sales.length,
+      countries,
+      countryCodes: Uint16Array.from(sales, (sale) => countries.indexOf(sale.country)),
+      days: Int32Array.from(sales, (sale) => sale.day),
+      values: Float64Array.from(sales, (sale) => sale.value),
+    },
+    tuning,
+  );
 }
 
 /** A repository over one in-memory table, as the CSV repository serves it. */

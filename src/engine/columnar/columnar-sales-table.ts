@@ -29,6 +29,7 @@ import {
 import { warmUpQueries } from 'src/engine/columnar/query-warm-up';
 import { selectKthAndNext } from 'src/engine/columnar/run-selection';
 import {
+  CountrySpans,
   ValueBuckets,
   type BucketParts,
   type BucketTuning,
@@ -60,6 +61,12 @@ export class ColumnarSalesTable {
   // Query scratch, reused because queries run one at a time.
   private readonly runs = new GroupedRuns();
   private readonly spans = new MonthSpans();
+  /** A group's spans country by country, with per-country counters to lay them out. */
+  private readonly across = new CountrySpans();
+  private readonly rangesOfCountry: Uint32Array;
+  private readonly daysOfCountry: Uint32Array;
+  private readonly rangeCursor: Uint32Array;
+  private readonly dayCursor: Uint32Array;
   /** The group whose spans `spans` holds, or -1. */
   private spansOf = -1;
   private readonly periodGroups = new Map<number, number>();
@@ -84,6 +91,10 @@ export class ColumnarSalesTable {
     this.rowCount = layout.rowCount;
     this.allRanks = layout.countryCodes.map((_, rank) => rank);
     this.otherRank = layout.countryCodes.length;
+    this.rangesOfCountry = new Uint32Array(this.otherRank);
+    this.daysOfCountry = new Uint32Array(this.otherRank);
+    this.rangeCursor = new Uint32Array(this.otherRank);
+    this.dayCursor = new Uint32Array(this.otherRank);
     this.months = monthExtentsOf(layout);
     this.buckets =
       buckets === undefined
@@ -802,7 +813,17 @@ export class ColumnarSalesTable {
       );
       return pair;
     }
-    // Several countries' runs, or a country too small to index: select across the runs.
+    if (source === SEVERAL_COUNTRIES) {
+      this.buckets.selectKthAndNextAcross(
+        this.spansAcross(g),
+        lower,
+        runs.min[g],
+        runs.max[g],
+        pair,
+      );
+      return pair;
+    }
+    // A country too small to index: select across its runs.
     const starts: number[] = [];
     const ends: number[] = [];
     for (let entry = runs.firstEntry[g]; entry >= 0; entry = runs.nextEntry[entry]) {
@@ -833,6 +854,84 @@ export class ColumnarSalesTable {
       (exact === null ? null : exactInterpolation(a, b, weight, exact.scale)) ??
       interpolate(a, b, weight)
     );
+  }
+
+  /**
+   * Group g's whole-month spans and day partitions, country by country, for a selection across
+   * countries. A span of the group may run on from one country's months into the next's (their
+   * month partitions lie back to back), so spans are cut at country boundaries.
+   */
+  private spansAcross(g: number): CountrySpans {
+    const runs = this.runs;
+    const { countryFirstMonth, monthFirstDay } = this.layout;
+    const countries = this.otherRank;
+    const across = this.across;
+    const rangesOf = this.rangesOfCountry;
+    const daysOf = this.daysOfCountry;
+    rangesOf.fill(0);
+    daysOf.fill(0);
+    // First pass: how many spans and days each country has.
+    let ranges = 0;
+    let days = 0;
+    for (let entry = runs.firstEntry[g]; entry >= 0; entry = runs.nextEntry[entry]) {
+      const from = runs.entryFrom[entry];
+      if (from < 0) {
+        daysOf[upperBoundInt(countryFirstMonth, upperBoundInt(monthFirstDay, -1 - from) - 1) - 1]++;
+        days++;
+      } else {
+        for (let m = from; m < runs.entryTo[entry];) {
+          const rank = upperBoundInt(countryFirstMonth, m) - 1;
+          rangesOf[rank]++;
+          ranges++;
+          m = Math.min(runs.entryTo[entry], countryFirstMonth[rank + 1]);
+        }
+      }
+    }
+    let parts = 0;
+    for (let rank = 0; rank < countries; rank++) {
+      if (rangesOf[rank] + daysOf[rank] > 0) {
+        parts++;
+      }
+    }
+    across.reserve(parts, ranges, days);
+    // Second pass: each country's slots, then the spans and days in entry order.
+    const rangeAt = this.rangeCursor;
+    const dayAt = this.dayCursor;
+    let part = 0;
+    let rangeTotal = 0;
+    let dayTotal = 0;
+    for (let rank = 0; rank < countries; rank++) {
+      if (rangesOf[rank] + daysOf[rank] > 0) {
+        across.rank[part] = rank;
+        across.rangeStart[part] = rangeTotal;
+        across.dayStart[part] = dayTotal;
+        rangeAt[rank] = rangeTotal;
+        dayAt[rank] = dayTotal;
+        rangeTotal += rangesOf[rank];
+        dayTotal += daysOf[rank];
+        part++;
+      }
+    }
+    across.rangeStart[part] = rangeTotal;
+    across.dayStart[part] = dayTotal;
+    across.countryCount = parts;
+    for (let entry = runs.firstEntry[g]; entry >= 0; entry = runs.nextEntry[entry]) {
+      const from = runs.entryFrom[entry];
+      if (from < 0) {
+        const p = -1 - from;
+        const rank = upperBoundInt(countryFirstMonth, upperBoundInt(monthFirstDay, p) - 1) - 1;
+        across.days[dayAt[rank]++] = p;
+      } else {
+        for (let m = from; m < runs.entryTo[entry];) {
+          const rank = upperBoundInt(countryFirstMonth, m) - 1;
+          const to = Math.min(runs.entryTo[entry], countryFirstMonth[rank + 1]);
+          across.monthFrom[rangeAt[rank]] = m;
+          across.monthTo[rangeAt[rank]++] = to;
+          m = to;
+        }
+      }
+    }
+    return across;
   }
 
   /** Group g's spans of whole months and its day partitions, as the value buckets take them. */
@@ -901,6 +1000,21 @@ class MonthSpans {
 
 function isSpread(kind: MetricSpec['kind']): boolean {
   return kind === 'variance' || kind === 'stddev';
+}
+
+/** First index of the ascending `keys` whose key is > x (keys.length when none). */
+function upperBoundInt(keys: Uint32Array, x: number): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[mid] <= x) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
 }
 
 /** First index in [lo, hi) whose key is ≥ x. */

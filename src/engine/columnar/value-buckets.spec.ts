@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { toDayNumber } from 'src/common/calendar/day-number';
 import { buildColumnarLayout } from 'src/engine/columnar/columnar-layout';
 import { monthExtentsOf } from 'src/engine/columnar/month-extents';
-import { ValueBuckets } from 'src/engine/columnar/value-buckets';
+import { CountrySpans, ValueBuckets } from 'src/engine/columnar/value-buckets';
 import type { SalesColumns } from 'src/engine/sales-columns';
 
 interface Row {
@@ -18,7 +18,7 @@ function columnsOf(rows: readonly Row[]): SalesColumns {
   return {
     rowCount: rows.length,
     countryCodes: Uint16Array.from(rows, (row) => row.country),
-    countries: ['AR', 'CL', 'UY'],
+    countries: ['AR', 'CL', 'UY', 'BR', 'MX', 'PE', 'CO', 'EC'],
     days: Int32Array.from(rows, (row) => row.day),
     values: Float64Array.from(rows, (row) => row.value),
   };
@@ -124,6 +124,113 @@ describe('ValueBuckets', () => {
               out,
             );
             // -0 and 0 are equal to every comparison, so either may come back for the other.
+            expect([k, out[0] + 0, out[1] + 0]).toEqual([
+              k,
+              sorted[k] + 0,
+              sorted[Math.min(k + 1, n - 1)] + 0,
+            ]);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('selects like sorting across several countries, each with its own spans and day runs', () => {
+    // Countries of unlike sizes and value ranges, so windows shrink unevenly and some have none.
+    const manyRowsArb = fc
+      .tuple(
+        fc.integer({ min: 2, max: 8 }),
+        fc.constantFrom('spread', 'shifted', 'ties', 'one value'),
+      )
+      .chain(([countries, kind]) =>
+        fc.array(
+          fc
+            .record({
+              country: fc.integer({ min: 0, max: countries - 1 }),
+              day: fc.integer({ min: FIRST_DAY, max: LAST_DAY }),
+              value:
+                kind === 'ties'
+                  ? fc.constantFrom(1, 2, 2.5, 3, -4, 1e9)
+                  : kind === 'one value'
+                    ? fc.constant(7.25)
+                    : valueArb,
+            })
+            .map((row) =>
+              kind === 'shifted' ? { ...row, value: row.value + row.country * 1000 } : row,
+            ),
+          { minLength: 100, maxLength: 2500, size: 'max' },
+        ),
+      );
+    fc.assert(
+      fc.property(
+        manyRowsArb,
+        fc.record({
+          rowsPerCounter: fc.constantFrom(1, 2, 4),
+          gatherLimit: fc.constantFrom(2, 16, 4096),
+          acrossCopyLimit: fc.constantFrom(0, 50, 16384),
+          acrossGatherLimit: fc.constantFrom(0, 100, 131072),
+        }),
+        choiceArb,
+        fc.infiniteStream(fc.boolean()),
+        (rows, tuning, choices, coins) => {
+          const layout = buildColumnarLayout(columnsOf(rows));
+          const months = monthExtentsOf(layout);
+          const buckets = ValueBuckets.build(layout, months, tuning);
+          const spans = new CountrySpans();
+          const countries = layout.countryCodes.length;
+          spans.reserve(countries, layout.monthKey.length, layout.dayNumber.length);
+          const expected: number[] = [];
+          const take = coins[Symbol.iterator]();
+          let ranges = 0;
+          let days = 0;
+          let parts = 0;
+          for (let country = 0; country < countries; country++) {
+            const first = layout.countryFirstMonth[country];
+            const end = layout.countryFirstMonth[country + 1];
+            spans.rank[parts] = country;
+            spans.rangeStart[parts] = ranges;
+            spans.dayStart[parts] = days;
+            for (let m = first; m < end; m++) {
+              const choice = choices[(m - first + country) % choices.length];
+              if (choice === 1) {
+                if (ranges > spans.rangeStart[parts] && spans.monthTo[ranges - 1] === m) {
+                  spans.monthTo[ranges - 1] = m + 1;
+                } else {
+                  spans.monthFrom[ranges] = m;
+                  spans.monthTo[ranges++] = m + 1;
+                }
+                expected.push(...layout.values.subarray(months.start[m], months.start[m + 1]));
+              } else if (choice === 2) {
+                for (let p = layout.monthFirstDay[m]; p < layout.monthFirstDay[m + 1]; p++) {
+                  if (take.next().value) {
+                    spans.days[days++] = p;
+                    expected.push(
+                      ...layout.values.subarray(layout.dayStart[p], layout.dayStart[p + 1]),
+                    );
+                  }
+                }
+              }
+            }
+            if (ranges > spans.rangeStart[parts] || days > spans.dayStart[parts]) {
+              parts++;
+            }
+          }
+          spans.rangeStart[parts] = ranges;
+          spans.dayStart[parts] = days;
+          spans.countryCount = parts;
+          if (expected.length === 0) {
+            return;
+          }
+
+          const sorted = Float64Array.from(expected).sort();
+          const n = sorted.length;
+          const out = new Float64Array(2);
+          for (const k of new Set([0, 1, n >> 2, n >> 1, Math.floor(n * 0.9), n - 2, n - 1])) {
+            if (k < 0) {
+              continue;
+            }
+            buckets.selectKthAndNextAcross(spans, k, sorted[0], sorted[n - 1], out);
             expect([k, out[0] + 0, out[1] + 0]).toEqual([
               k,
               sorted[k] + 0,

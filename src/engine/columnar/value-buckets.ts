@@ -40,15 +40,30 @@ export class ValueBuckets {
   private runEnd = new Uint32Array(64);
   private readonly candidates: Float64Array;
   private readonly gatherLimit: number;
+  private readonly acrossCopyLimit: number;
+  private readonly acrossGatherLimit: number;
+  /** Per country of a selection across countries: its window of buckets and rows below it. */
+  private partLo = new Int32Array(16);
+  private partHi = new Int32Array(16);
+  private rowsBelowLo = new Float64Array(16);
+  private rowsBelowHi = new Float64Array(16);
+  private pivotAt = new Int32Array(16);
+  private pivotAfter = new Int32Array(16);
+  private pivotRowsAt = new Float64Array(16);
+  private pivotRowsAfter = new Float64Array(16);
+  private pivotOrder = new Int32Array(16);
+  private pivotValue = new Float64Array(16);
 
   private constructor(
     private readonly layout: ColumnarLayout,
     private readonly months: MonthExtents,
-    gatherLimit: number,
+    tuning: BucketTuning,
     parts: BucketParts,
   ) {
-    this.gatherLimit = gatherLimit;
-    this.candidates = new Float64Array(gatherLimit);
+    this.gatherLimit = tuning.gatherLimit;
+    this.acrossCopyLimit = tuning.acrossCopyLimit ?? ACROSS_COPY_LIMIT;
+    this.acrossGatherLimit = tuning.acrossGatherLimit ?? ACROSS_GATHER_LIMIT;
+    this.candidates = new Float64Array(tuning.gatherLimit);
     this.width = parts.width;
     this.boundaryStart = parts.boundaryStart;
     this.boundaries = parts.boundaries;
@@ -69,7 +84,7 @@ export class ValueBuckets {
     parts: BucketParts,
     tuning: BucketTuning = DEFAULT_BUCKET_TUNING,
   ): ValueBuckets {
-    return new ValueBuckets(layout, months, tuning.gatherLimit, parts);
+    return new ValueBuckets(layout, months, tuning, parts);
   }
 
   /** Bytes held by the index, for memory accounting. */
@@ -112,7 +127,7 @@ export class ValueBuckets {
         countBelow(layout, months, c, chosen[c], below, countStart[c]);
       }
     }
-    return new ValueBuckets(layout, months, tuning.gatherLimit, {
+    return new ValueBuckets(layout, months, tuning, {
       width,
       boundaryStart,
       boundaries,
@@ -272,6 +287,348 @@ export class ValueBuckets {
     out[1] = next === Number.POSITIVE_INFINITY ? out[0] : next;
   }
 
+  /**
+   * The k-th smallest value (0-based) of the rows of several countries, each with its own whole
+   * month spans and day partitions (`spans`), and the value after it, into `out[0]` and `out[1]`
+   * (the k-th again when k is the last rank). `min` and `max` bound those rows' values.
+   *
+   * Each country keeps a window of its own buckets, [b_lo, b_hi), and the windows share one value
+   * bracket [low, high): every window starts at a boundary ≤ low and ends at one ≥ high, and rank k
+   * lies in the bracket (fewer than k + 1 rows below low, more than k below high). A round pivots on
+   * a boundary inside some window and counts the rows below it from every country's counters:
+   * each country brackets that count between its two boundaries around the pivot, and the rows of
+   * the buckets the pivot cuts are counted exactly only when the bracket leaves the side in doubt.
+   * Once the windows hold few rows (or cannot shrink), their slices are copied and selected; rows
+   * below a window are below every row of the bracket and rows past one above, so rank k is rank
+   * k − (rows below the windows) among the copies.
+   */
+  selectKthAndNextAcross(
+    spans: CountrySpans,
+    k: number,
+    min: number,
+    max: number,
+    out: Float64Array,
+  ): void {
+    const parts = spans.countryCount;
+    this.reserveCountries(parts);
+    const { partLo, partHi, rowsBelowLo, rowsBelowHi, pivotAt, pivotAfter } = this;
+    const bounds = this.boundaries;
+    let total = 0;
+    for (let i = 0; i < parts; i++) {
+      partLo[i] = -1;
+      partHi[i] = this.width[spans.rank[i]];
+      rowsBelowLo[i] = 0;
+      rowsBelowHi[i] = this.rowsBelowBoundary(spans, i, partHi[i]);
+      total += rowsBelowHi[i];
+    }
+    if (!Number.isInteger(k) || k < 0 || k >= total) {
+      throw new RangeError(`rank ${k} is outside 0..${total - 1}`);
+    }
+    // The bracket's high end; its low end is only implied by the windows' starts.
+    let high = Number.POSITIVE_INFINITY;
+    for (;;) {
+      let windowRows = 0;
+      for (let i = 0; i < parts; i++) {
+        windowRows += rowsBelowHi[i] - rowsBelowLo[i];
+      }
+      if (windowRows <= this.gatherLimit) {
+        break;
+      }
+      const pivot = this.pivotOf(spans, parts);
+      if (Number.isNaN(pivot)) {
+        break;
+      }
+      // Per country, the last boundary ≤ pivot and the first ≥ pivot, and the rows below each.
+      let fewest = 0;
+      let most = 0;
+      for (let i = 0; i < parts; i++) {
+        const first = this.boundaryStart[spans.rank[i]];
+        let a = partLo[i];
+        let b = partHi[i];
+        while (b - a > 1) {
+          const mid = (a + b) >> 1;
+          if (bounds[first + mid] <= pivot) {
+            a = mid;
+          } else {
+            b = mid;
+          }
+        }
+        const exactHit = a > partLo[i] && bounds[first + a] === pivot;
+        pivotAt[i] = a;
+        pivotAfter[i] = exactHit ? a : b;
+        const belowAt = a === partLo[i] ? rowsBelowLo[i] : this.rowsBelowBoundary(spans, i, a);
+        const belowAfter = exactHit
+          ? belowAt
+          : b === partHi[i]
+            ? rowsBelowHi[i]
+            : this.rowsBelowBoundary(spans, i, b);
+        fewest += belowAt;
+        most += belowAfter;
+        this.pivotRowsAt[i] = belowAt;
+        this.pivotRowsAfter[i] = belowAfter;
+      }
+      let pivotBelowOrAtRank = most <= k;
+      if (!pivotBelowOrAtRank && fewest <= k) {
+        if (windowRows <= this.acrossCopyLimit) {
+          // Copying the windows costs less than counting inside every run of the cut buckets.
+          break;
+        }
+        // The counters leave it open: count the rows below the pivot in the buckets it cuts.
+        let rows = fewest;
+        for (let i = 0; i < parts && rows <= k; i++) {
+          if (pivotAt[i] !== pivotAfter[i]) {
+            rows += this.bucketRowsBelow(spans, i, pivotAt[i], pivot);
+          }
+        }
+        pivotBelowOrAtRank = rows <= k;
+      }
+      if (pivotBelowOrAtRank) {
+        // At most k rows lie below the pivot, so rank k is at or above it: the bracket's new low.
+        for (let i = 0; i < parts; i++) {
+          partLo[i] = pivotAt[i];
+          rowsBelowLo[i] = this.pivotRowsAt[i];
+        }
+      } else {
+        high = pivot;
+        for (let i = 0; i < parts; i++) {
+          partHi[i] = pivotAfter[i];
+          rowsBelowHi[i] = this.pivotRowsAfter[i];
+        }
+      }
+    }
+
+    let below = 0;
+    let windowRows = 0;
+    let gatherLow = Number.POSITIVE_INFINITY;
+    let gatherHigh = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < parts; i++) {
+      below += rowsBelowLo[i];
+      windowRows += rowsBelowHi[i] - rowsBelowLo[i];
+      const first = this.boundaryStart[spans.rank[i]];
+      const w = this.width[spans.rank[i]];
+      const from = partLo[i] < 0 ? min : bounds[first + partLo[i]];
+      const to = partHi[i] >= w ? max : bounds[first + partHi[i]];
+      gatherLow = from < gatherLow ? from : gatherLow;
+      gatherHigh = to > gatherHigh ? to : gatherHigh;
+    }
+    const r = k - below;
+    let next: number;
+    if (windowRows <= this.acrossGatherLimit) {
+      const candidates = acrossScratch(windowRows);
+      const binCount = binCountFor(windowRows);
+      const bins = zeroedBins(binCount);
+      const scale = binScale(binCount, gatherLow, gatherHigh);
+      const last = binCount - 1;
+      const { values } = this.layout;
+      const runs = this.windowsAcross(spans, parts);
+      const { windowLo, windowHi } = this;
+      let count = 0;
+      for (let run = 0; run < runs; run++) {
+        for (let p = windowLo[run]; p < windowHi[run]; p++) {
+          const x = values[p];
+          candidates[count++] = x;
+          const bin = ((x - gatherLow) * scale) | 0;
+          bins[bin < last ? bin : last]++;
+        }
+      }
+      selectPairInBins(candidates, count, r, bins, binCount, gatherLow, scale, out);
+      next = out[1];
+    } else {
+      // Heavy ties: narrow inside the windows instead of copying them.
+      const runs = this.windowsAcross(spans, parts);
+      const [kth, after] = selectKthAndNext(
+        this.layout.values,
+        this.windowLo.subarray(0, runs),
+        this.windowHi.subarray(0, runs),
+        r,
+      );
+      out[0] = kth;
+      next = r + 1 < windowRows ? after : Number.POSITIVE_INFINITY;
+    }
+    if (!(next <= high)) {
+      // Rows past a window are ≥ high, but a later window may still hold a smaller one.
+      const runs = this.windowsAcross(spans, parts);
+      const { values } = this.layout;
+      const { windowHi, runEnd } = this;
+      for (let run = 0; run < runs; run++) {
+        if (windowHi[run] < runEnd[run] && values[windowHi[run]] < next) {
+          next = values[windowHi[run]];
+        }
+      }
+    }
+    out[1] = next === Number.POSITIVE_INFINITY ? out[0] : next;
+  }
+
+  /** Rows of country i of `spans` below its boundary j (-1 for none, width for all its rows). */
+  private rowsBelowBoundary(spans: CountrySpans, i: number, j: number): number {
+    const rank = spans.rank[i];
+    const { dayStart, values, countryFirstMonth } = this.layout;
+    const monthStart = this.months.start;
+    const { monthFrom, monthTo, days } = spans;
+    const rangeEnd = spans.rangeStart[i + 1];
+    const dayEnd = spans.dayStart[i + 1];
+    let rows = 0;
+    if (j < 0) {
+      return 0;
+    }
+    if (j >= this.width[rank]) {
+      for (let s = spans.rangeStart[i]; s < rangeEnd; s++) {
+        rows += monthStart[monthTo[s]] - monthStart[monthFrom[s]];
+      }
+      for (let d = spans.dayStart[i]; d < dayEnd; d++) {
+        rows += dayStart[days[d] + 1] - dayStart[days[d]];
+      }
+      return rows;
+    }
+    const stride = countryFirstMonth[rank + 1] - countryFirstMonth[rank] + 1;
+    const at = this.countStart[rank] - countryFirstMonth[rank] + j * stride;
+    const below = this.below;
+    for (let s = spans.rangeStart[i]; s < rangeEnd; s++) {
+      rows += below[at + monthTo[s]] - below[at + monthFrom[s]];
+    }
+    const bound = this.boundaries[this.boundaryStart[rank] + j];
+    for (let d = spans.dayStart[i]; d < dayEnd; d++) {
+      const start = dayStart[days[d]];
+      rows += lowerBound(values, start, dayStart[days[d] + 1], bound) - start;
+    }
+    return rows;
+  }
+
+  /** Rows of country i of `spans` in its bucket [b_j, b_j+1) that are below `x`. */
+  private bucketRowsBelow(spans: CountrySpans, i: number, j: number, x: number): number {
+    const rank = spans.rank[i];
+    const { dayStart, values, countryFirstMonth } = this.layout;
+    const monthStart = this.months.start;
+    const w = this.width[rank];
+    const stride = countryFirstMonth[rank + 1] - countryFirstMonth[rank] + 1;
+    const origin = this.countStart[rank] - countryFirstMonth[rank];
+    const atLo = origin + j * stride;
+    const atHi = atLo + stride;
+    const below = this.below;
+    let rows = 0;
+    for (let s = spans.rangeStart[i]; s < spans.rangeStart[i + 1]; s++) {
+      for (let m = spans.monthFrom[s]; m < spans.monthTo[s]; m++) {
+        const start = monthStart[m];
+        const from = j < 0 ? start : start + below[atLo + m + 1] - below[atLo + m];
+        const to = j + 1 >= w ? monthStart[m + 1] : start + below[atHi + m + 1] - below[atHi + m];
+        rows += lowerBound(values, from, to, x) - from;
+      }
+    }
+    const low = j < 0 ? Number.NEGATIVE_INFINITY : this.boundaries[this.boundaryStart[rank] + j];
+    for (let d = spans.dayStart[i]; d < spans.dayStart[i + 1]; d++) {
+      const start = dayStart[spans.days[d]];
+      const end = dayStart[spans.days[d] + 1];
+      const from = j < 0 ? start : lowerBound(values, start, end, low);
+      rows += lowerBound(values, from, end, x) - from;
+    }
+    return rows;
+  }
+
+  /**
+   * The boundary to split on: of the countries whose window holds an inner boundary, the middle
+   * one of the country that is the weighted median by window rows (so about a quarter of the
+   * windows' rows lies on either side); NaN when no window can shrink.
+   */
+  private pivotOf(spans: CountrySpans, parts: number): number {
+    const { partLo, partHi, rowsBelowLo, rowsBelowHi, pivotOrder, pivotValue } = this;
+    let live = 0;
+    let weight = 0;
+    for (let i = 0; i < parts; i++) {
+      if (partHi[i] - partLo[i] >= 2) {
+        const mid = (partLo[i] + partHi[i]) >> 1;
+        pivotValue[i] = this.boundaries[this.boundaryStart[spans.rank[i]] + mid];
+        // Insertion sort by middle value: a few countries at most.
+        let at = live++;
+        while (at > 0 && pivotValue[pivotOrder[at - 1]] > pivotValue[i]) {
+          pivotOrder[at] = pivotOrder[at - 1];
+          at--;
+        }
+        pivotOrder[at] = i;
+        weight += rowsBelowHi[i] - rowsBelowLo[i];
+      }
+    }
+    if (live === 0) {
+      return Number.NaN;
+    }
+    for (let j = 0, seen = 0; j < live; j++) {
+      const i = pivotOrder[j];
+      seen += rowsBelowHi[i] - rowsBelowLo[i];
+      if (seen * 2 >= weight) {
+        return pivotValue[i];
+      }
+    }
+    return pivotValue[pivotOrder[live - 1]];
+  }
+
+  /**
+   * Every run of `spans` (month by month, then day by day, country by country) with its slice
+   * [windowLo, windowHi) of its country's window [b_partLo, b_partHi); the run count.
+   */
+  private windowsAcross(spans: CountrySpans, parts: number): number {
+    const { values, dayStart, countryFirstMonth } = this.layout;
+    const monthStart = this.months.start;
+    const below = this.below;
+    let runCount = 0;
+    for (let i = 0; i < parts; i++) {
+      runCount += spans.dayStart[i + 1] - spans.dayStart[i];
+      for (let s = spans.rangeStart[i]; s < spans.rangeStart[i + 1]; s++) {
+        runCount += spans.monthTo[s] - spans.monthFrom[s];
+      }
+    }
+    this.reserve(runCount);
+    const { windowLo, windowHi, runStart, runEnd } = this;
+    let runs = 0;
+    for (let i = 0; i < parts; i++) {
+      const rank = spans.rank[i];
+      const w = this.width[rank];
+      const lo = this.partLo[i];
+      const hi = this.partHi[i];
+      const stride = countryFirstMonth[rank + 1] - countryFirstMonth[rank] + 1;
+      const origin = this.countStart[rank] - countryFirstMonth[rank];
+      const atLo = origin + lo * stride;
+      const atHi = origin + hi * stride;
+      for (let s = spans.rangeStart[i]; s < spans.rangeStart[i + 1]; s++) {
+        for (let m = spans.monthFrom[s]; m < spans.monthTo[s]; m++) {
+          const start = monthStart[m];
+          const end = monthStart[m + 1];
+          windowLo[runs] = lo < 0 ? start : start + below[atLo + m + 1] - below[atLo + m];
+          windowHi[runs] = hi >= w ? end : start + below[atHi + m + 1] - below[atHi + m];
+          runStart[runs] = start;
+          runEnd[runs++] = end;
+        }
+      }
+      const first = this.boundaryStart[rank];
+      for (let d = spans.dayStart[i]; d < spans.dayStart[i + 1]; d++) {
+        const start = dayStart[spans.days[d]];
+        const end = dayStart[spans.days[d] + 1];
+        windowLo[runs] =
+          lo < 0 ? start : lowerBound(values, start, end, this.boundaries[first + lo]);
+        windowHi[runs] =
+          hi >= w ? end : lowerBound(values, start, end, this.boundaries[first + hi]);
+        runStart[runs] = start;
+        runEnd[runs++] = end;
+      }
+    }
+    return runs;
+  }
+
+  private reserveCountries(parts: number): void {
+    if (parts <= this.partLo.length) {
+      return;
+    }
+    const size = Math.max(parts, this.partLo.length * 2);
+    this.partLo = new Int32Array(size);
+    this.partHi = new Int32Array(size);
+    this.rowsBelowLo = new Float64Array(size);
+    this.rowsBelowHi = new Float64Array(size);
+    this.pivotAt = new Int32Array(size);
+    this.pivotAfter = new Int32Array(size);
+    this.pivotRowsAt = new Float64Array(size);
+    this.pivotRowsAfter = new Float64Array(size);
+    this.pivotOrder = new Int32Array(size);
+    this.pivotValue = new Float64Array(size);
+  }
+
   /** Rows of the day runs below `bound`. */
   private dayRowsBelow(days: Uint32Array, dayCount: number, bound: number): number {
     const { values, dayStart } = this.layout;
@@ -360,9 +717,65 @@ export interface BucketTuning {
   readonly rowsPerCounter: number;
   /** Buckets at most this big are copied and selected in place. */
   readonly gatherLimit: number;
+  /** Windows across countries at most this big are copied rather than counted inside (16384). */
+  readonly acrossCopyLimit?: number;
+  /** Windows across countries bigger than this are narrowed inside their runs (131072). */
+  readonly acrossGatherLimit?: number;
 }
 
 export const DEFAULT_BUCKET_TUNING: BucketTuning = { rowsPerCounter: 4, gatherLimit: 4096 };
+/**
+ * Windows across countries holding at most this many rows are copied and selected: a window
+ * cannot shrink below one bucket per country, so this allows a few hundred rows per bucket for
+ * dozens of countries.
+ */
+const ACROSS_GATHER_LIMIT = 131072;
+/**
+ * When the counters cannot tell on which side of a pivot rank k lies, windows holding at most
+ * this many rows are copied rather than counted inside every run of the buckets the pivot cuts.
+ */
+const ACROSS_COPY_LIMIT = 16384;
+let acrossCandidates = new Float64Array(0);
+
+/** The shared copy buffer of selections across countries, grown on demand. */
+function acrossScratch(size: number): Float64Array {
+  if (acrossCandidates.length < size) {
+    acrossCandidates = new Float64Array(Math.max(size, acrossCandidates.length * 2, 4096));
+  }
+  return acrossCandidates;
+}
+
+/**
+ * Several countries' whole-month spans and day partitions, country by country: country i
+ * (`rank[i]`) has the spans `[monthFrom[s], monthTo[s])` for s in `[rangeStart[i],
+ * rangeStart[i + 1])` and the day partitions `days[d]` for d in `[dayStart[i], dayStart[i + 1])`.
+ */
+export class CountrySpans {
+  countryCount = 0;
+  rank = new Int32Array(16);
+  rangeStart = new Uint32Array(17);
+  dayStart = new Uint32Array(17);
+  monthFrom = new Uint32Array(64);
+  monthTo = new Uint32Array(64);
+  days = new Uint32Array(64);
+
+  /** Room for `countries` countries, `ranges` month spans and `days` day partitions. */
+  reserve(countries: number, ranges: number, days: number): void {
+    if (countries + 1 > this.rangeStart.length) {
+      this.rank = new Int32Array(countries);
+      this.rangeStart = new Uint32Array(countries + 1);
+      this.dayStart = new Uint32Array(countries + 1);
+    }
+    if (ranges > this.monthFrom.length) {
+      this.monthFrom = new Uint32Array(ranges);
+      this.monthTo = new Uint32Array(ranges);
+    }
+    if (days > this.days.length) {
+      this.days = new Uint32Array(days);
+    }
+  }
+}
+
 /** Fewer boundaries than this would not narrow enough to pay for the counters. */
 const MIN_WIDTH = 4;
 const MAX_WIDTH = 4096;
