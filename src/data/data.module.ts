@@ -4,6 +4,7 @@ import { clickHouseConfig } from 'src/config/clickhouse.config';
 import { dataConfig } from 'src/config/data.config';
 import { liveDataConfig } from 'src/config/live-data.config';
 import { ClickHouseDatasetRepository } from 'src/data/clickhouse/clickhouse-dataset.repository';
+import { ClickHouseDatasetWriter } from 'src/data/clickhouse/clickhouse-dataset.writer';
 import { ClickHouseGateway } from 'src/data/clickhouse/clickhouse.gateway';
 import { CsvDatasetRepository } from 'src/data/csv-dataset.repository';
 import { DatasetRepository } from 'src/data/dataset.repository';
@@ -25,8 +26,9 @@ import { RoutingDatasetRepository } from 'src/data/routing-dataset.repository';
     MemoryDatasetWriter,
     ClickHouseGateway,
     ClickHouseDatasetRepository,
+    ClickHouseDatasetWriter,
     { provide: DatasetRepository, useClass: RoutingDatasetRepository },
   ],
-  exports: [DatasetRepository, MemoryDatasetWriter, DataGeneration],
+  exports: [DatasetRepository, MemoryDatasetWriter, ClickHouseDatasetWriter, DataGeneration],
 })
 export class DataModule {}

@@ -16,7 +16,8 @@
  *    a worker thread, and `layered.rebasedOn(merged, n)` swaps it in.
  *
  * Other backends (ClickHouse) answer the same `DatasetQuery` and share the quantile rule
- * (`quantileRank`, `interpolate`), so every backend interpolates alike.
+ * (`quantileRank`, `interpolate`) and the day intervals of windows, running totals and comparisons
+ * (`period-intervals.ts`), so every backend interpolates and compares alike.
  *
  * Concurrency contract: a query reuses scratch buffers instead of allocating. Some belong to the
  * table, others (the quantile selection's) are shared by every table on the thread. They are safe
@@ -37,6 +38,12 @@ export {
   type ResultGroup,
 } from 'src/engine/dataset-query';
 export { computeMetrics, interpolate, quantileRank } from 'src/engine/metrics/metric-math';
+export {
+  clipIntervals,
+  comparisonIntervals,
+  filteredSpan,
+  filterIntervals,
+} from 'src/engine/columnar/period-intervals';
 export { MAX_EXACT_FRACTION_DIGITS, roundedRatio } from 'src/engine/metrics/exact-decimal';
 export {
   METRIC_NAMES_DESCRIPTION,

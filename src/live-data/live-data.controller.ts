@@ -39,7 +39,7 @@ import { ApiKeyGuard } from 'src/security/api-key.guard';
 import {
   AUTH_PROBLEMS,
   DATASET_NOT_FOUND,
-  READ_ONLY_DATASET,
+  KEY_IN_FLIGHT,
   UPLOAD_PROBLEMS,
 } from 'src/live-data/live-data.problems';
 
@@ -57,7 +57,7 @@ export class LiveDataController {
   @ApiOperation({
     summary: 'Append rows to a dataset',
     description:
-      "The body is CSV with the dataset's own header, columns, date format and rules, as `text/csv` or as the `file` field of `multipart/form-data`. The whole upload is validated first: any defective row refuses it (422, listing the defects) and nothing is stored, unless the dataset is lenient, which skips and counts them. The 201 is sent once the rows are durable on disk and every later query sees them. With `Idempotency-Key`, a retry with the same key and body answers the first 201 again and appends nothing.",
+      "The body is CSV with the dataset's own header, columns, date format and rules, as `text/csv` or as the `file` field of `multipart/form-data`. The whole upload is validated first: any defective row refuses it (422, listing the defects) and nothing is stored, unless the dataset is lenient, which skips and counts them. The 201 is sent once the rows are durable (an in-memory dataset's part file fsynced; a ClickHouse dataset's rows attached to its table in one step and the version committed) and every later query sees them. The same applies to both backends. With `Idempotency-Key`, a retry with the same key and body answers the first 201 again and appends nothing.",
   })
   @ApiHeader({
     name: IDEMPOTENCY_KEY_HEADER,
@@ -84,7 +84,7 @@ export class LiveDataController {
     },
   })
   @ApiCreatedResponse({ type: UploadResponseDto })
-  @ApiProblemResponses(...UPLOAD_PROBLEMS, ...AUTH_PROBLEMS, DATASET_NOT_FOUND, READ_ONLY_DATASET)
+  @ApiProblemResponses(...UPLOAD_PROBLEMS, ...AUTH_PROBLEMS, DATASET_NOT_FOUND, KEY_IN_FLIGHT)
   upload(
     @Param() { dataset }: DatasetParamDto,
     @Headers(IDEMPOTENCY_KEY_HEADER.toLowerCase()) idempotencyKey: string | undefined,
@@ -100,10 +100,10 @@ export class LiveDataController {
   @ApiOperation({
     summary: "Read a dataset's file and uploaded parts again",
     description:
-      'Builds a new version from the files as they are now (SIGHUP does the same for every dataset). A file that is no longer valid keeps the previous version serving and answers 422 with its defects.',
+      "In memory: builds a new version from the files as they are now; a file that is no longer valid keeps the previous version serving and answers 422 with its defects. ClickHouse: reads the table's state from the server again (no cache); rows written by other means since the last version (npm run import, another writer) become a `reload` version, otherwise the latest version is answered. SIGHUP does the same for every dataset.",
   })
   @ApiOkResponse({ type: ReloadResponseDto })
-  @ApiProblemResponses(...AUTH_PROBLEMS, DATASET_NOT_FOUND, READ_ONLY_DATASET, {
+  @ApiProblemResponses(...AUTH_PROBLEMS, DATASET_NOT_FOUND, {
     status: HttpStatus.UNPROCESSABLE_ENTITY,
     description: 'A file is no longer valid; the previous version keeps serving.',
     detail:
@@ -118,11 +118,11 @@ export class LiveDataController {
   @ApiOperation({
     summary: "A dataset's version history, newest first",
     description:
-      'Every version: its id and time, the rows it added and the total, its source (initial, upload or reload), the idempotency key of its upload, and the SHA-256 of its part (or of the file).',
+      'Every version: its id and time, the rows it added and the total, its source (initial, upload or reload), the idempotency key of its upload, and the SHA-256 of its part (or of the file; for a ClickHouse dataset, of the table state read). A ClickHouse dataset keeps its history in its database, so every replica shows the same.',
   })
   @ApiOkResponse({ type: VersionHistoryDto })
-  @ApiProblemResponses(DATASET_NOT_FOUND, READ_ONLY_DATASET)
-  versions(@Param() { dataset }: DatasetParamDto): VersionHistoryDto {
+  @ApiProblemResponses(DATASET_NOT_FOUND)
+  versions(@Param() { dataset }: DatasetParamDto): Promise<VersionHistoryDto> {
     return this.liveData.versions(dataset);
   }
 }

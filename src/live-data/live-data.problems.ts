@@ -25,13 +25,12 @@ export const DATASET_NOT_FOUND: ProblemExample = {
   instance: '/v1/datasets/salez/rows',
 };
 
-export const READ_ONLY_DATASET: ProblemExample = {
+export const KEY_IN_FLIGHT: ProblemExample = {
   status: HttpStatus.CONFLICT,
-  description:
-    'The dataset is served from ClickHouse (fill it with `npm run import`), or, for an upload, its Idempotency-Key is held by a request still running.',
+  description: "The upload's Idempotency-Key is held by a request still running.",
   detail:
-    "Dataset 'big' is served from ClickHouse: uploads, reloads and version history apply to in-memory datasets only; add its rows with npm run import",
-  instance: '/v1/datasets/big/rows',
+    'A request with this Idempotency-Key is still being processed; retry once it has answered',
+  instance: '/v1/datasets/sales/rows',
 };
 
 export const UPLOAD_PROBLEMS: ProblemExample[] = [

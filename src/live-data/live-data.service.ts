@@ -4,6 +4,7 @@ import { rm } from 'node:fs/promises';
 import { DomainError } from 'src/common/errors/domain.error';
 import { DOMAIN_PROBLEMS } from 'src/common/filters/problem-details.filter';
 import { dataConfig } from 'src/config/data.config';
+import { ClickHouseDatasetWriter } from 'src/data/clickhouse/clickhouse-dataset.writer';
 import { liveDataConfig } from 'src/config/live-data.config';
 import { DatasetWriteObserver } from 'src/data/live/dataset-write.observer';
 import { MemoryDatasetWriter } from 'src/data/live/memory-dataset.writer';
@@ -22,13 +23,17 @@ function versionOf(record: VersionRecord): VersionDto {
   return { version, createdAt, source, rowsAdded, rows, idempotencyKey, sha256 };
 }
 
-/** Uploads, reloads and version history of the in-memory datasets, for the HTTP layer. */
+/**
+ * Uploads, reloads and version history for the HTTP layer: in-memory datasets through their
+ * writer, ClickHouse datasets through theirs, with the same guarantees and answers.
+ */
 @Injectable()
 export class LiveDataService {
   constructor(
     @Inject(liveDataConfig.KEY) private readonly config: ConfigType<typeof liveDataConfig>,
     @Inject(dataConfig.KEY) private readonly data: ConfigType<typeof dataConfig>,
     private readonly writer: MemoryDatasetWriter,
+    private readonly clickHouse: ClickHouseDatasetWriter,
     @Optional() private readonly observer?: DatasetWriteObserver,
   ) {}
 
@@ -58,13 +63,19 @@ export class LiveDataService {
   }
 
   async reload(dataset: string): Promise<ReloadResponseDto> {
-    return { dataset, ...versionOf(await this.writer.reload(dataset)) };
+    return { dataset, ...versionOf(await this.writerFor(dataset).reload(dataset)) };
   }
 
-  /** @throws DatasetNotFoundError, ReadOnlyDatasetError */
-  versions(dataset: string): VersionHistoryDto {
-    const history = this.writer.history(dataset);
+  /** @throws DatasetNotFoundError */
+  async versions(dataset: string): Promise<VersionHistoryDto> {
+    const history = this.clickHouse.has(dataset)
+      ? await this.clickHouse.history(dataset)
+      : this.writer.history(dataset);
     return { dataset, versions: history.map(versionOf).reverse() };
+  }
+
+  private writerFor(dataset: string): MemoryDatasetWriter | ClickHouseDatasetWriter {
+    return this.clickHouse.has(dataset) ? this.clickHouse : this.writer;
   }
 
   private async uploadUnmeasured(
@@ -73,12 +84,13 @@ export class LiveDataService {
     idempotencyHeader: string | string[] | undefined,
   ): Promise<{ body: UploadResponseDto; replayed: boolean }> {
     const idempotencyKey = parseIdempotencyKey(idempotencyHeader);
-    const staging = this.writer.stagingPathFor(dataset);
+    const writer = this.writerFor(dataset);
+    const staging = writer.stagingPathFor(dataset);
     const release =
-      idempotencyKey === null ? null : this.writer.claimIdempotencyKey(dataset, idempotencyKey);
+      idempotencyKey === null ? null : writer.claimIdempotencyKey(dataset, idempotencyKey);
     try {
       const { sha256 } = await stageUploadBody(body, staging, this.config.uploadMaxBytes);
-      const { record, replayed } = await this.writer.append(
+      const { record, replayed } = await writer.append(
         dataset,
         { file: staging, sha256 },
         idempotencyKey,

@@ -6,6 +6,7 @@
  */
 import 'test/clickhouse/clickhouse-backed-env';
 import 'test/analysis-v1.e2e-spec';
+import 'test/analysis-v2.e2e-spec';
 import 'test/data-analysis.e2e-spec';
 import 'test/reference-dataset.e2e-spec';
 import 'test/fuzz/query-fuzz.e2e-spec';

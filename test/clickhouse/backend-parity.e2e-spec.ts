@@ -8,6 +8,7 @@ import {
   parseMetricName,
   type DatasetQuery,
   type DatasetQueryResult,
+  type CompareMode,
   type MetricSpec,
   type PeriodUnit,
 } from 'src/engine';
@@ -30,6 +31,7 @@ import { testClickHouseUrl, uniqueDatabase } from 'test/support/clickhouse';
 const SEED = process.env.PARITY_SEED ? Number(process.env.PARITY_SEED) : 20261130;
 const DATASETS = 6;
 const QUERIES_PER_DATASET = 40;
+const V2_QUERIES_PER_DATASET = 30;
 const TOLERANCE = 1e-9;
 
 const COUNTRIES = ['AR', 'BR', 'CL', 'MX', 'UY'];
@@ -138,6 +140,48 @@ const queryArb: fc.Arbitrary<DatasetQuery> = fc
     metrics: metrics.map((name) => parseMetricName(name) as MetricSpec),
   }));
 
+/**
+ * Analysis v2 on top of a plain query: fiscal years, ISO weeks, top-N with OTHER, rolling windows,
+ * running totals and comparisons, in the combinations the API accepts (a window or running total
+ * needs a period and excludes the other and `compare`; `compare` without a period needs a range).
+ */
+const queryV2Arb: fc.Arbitrary<DatasetQuery> = fc
+  .record({
+    base: queryArb,
+    period: fc.option(fc.constantFrom<PeriodUnit>('year', 'quarter', 'month', 'week'), {
+      nil: null,
+    }),
+    fiscalYearStart: fc.oneof(fc.constant(1), fc.integer({ min: 2, max: 12 })),
+    keep: fc.option(fc.uniqueArray(fc.constantFrom(...COUNTRIES), { minLength: 1, maxLength: 3 }), {
+      nil: null,
+    }),
+    extension: fc.constantFrom('window', 'cumulative', 'compare', 'none'),
+    window: fc.integer({ min: 2, max: 36 }),
+    compare: fc.constantFrom<CompareMode>('previous_period', 'previous_year'),
+    fromDay: fc.integer({ min: FIRST_DAY - 30, max: LAST_DAY }),
+    span: fc.integer({ min: 0, max: 800 }),
+  })
+  .map(({ base, period, fiscalYearStart, keep, extension, window, compare, fromDay, span }) => {
+    const query: DatasetQuery = {
+      ...base,
+      period,
+      ...(fiscalYearStart === 1 ? {} : { fiscalYearStart }),
+      ...(keep && base.groupByCountry ? { keepCountries: [...keep].sort() } : {}),
+    };
+    if (extension === 'window' && period !== null) {
+      return { ...query, window };
+    }
+    if (extension === 'cumulative' && period !== null) {
+      return { ...query, cumulative: true };
+    }
+    if (extension === 'compare') {
+      const ranged =
+        period !== null || query.years !== null || (query.fromDay !== null && query.toDay !== null);
+      return ranged ? { ...query, compare } : { ...query, fromDay, toDay: fromDay + span, compare };
+    }
+    return query;
+  });
+
 function csvOf(rows: readonly Row[]): string {
   const lines = rows.map(({ country, day, value }) => {
     const { year, month, day: dayOfMonth } = fromDayNumber(day);
@@ -171,11 +215,30 @@ function expectSameAnswer(
     );
   }
   expected.groups.forEach((group, g) => {
+    const other = actual.groups[g];
     group.values.forEach((value, m) => {
-      const got = actual.groups[g].values[m];
+      const got = other.values[m];
       if (!close(got, value)) {
         throw new Error(
           `metric #${m} of group ${keys(expected)[g]}: ${got} vs ${value} for ${context()}`,
+        );
+      }
+    });
+    if (other.windowPeriods !== group.windowPeriods) {
+      throw new Error(
+        `windowPeriods of group ${keys(expected)[g]}: ${other.windowPeriods} vs ${group.windowPeriods} for ${context()}`,
+      );
+    }
+    if ((other.previous?.rows ?? 0) !== (group.previous?.rows ?? 0)) {
+      throw new Error(
+        `previous rows of group ${keys(expected)[g]}: ${other.previous?.rows} vs ${group.previous?.rows} for ${context()}`,
+      );
+    }
+    group.previous?.values.forEach((value, m) => {
+      const got = other.previous?.values[m] ?? null;
+      if (!close(got, value)) {
+        throw new Error(
+          `previous metric #${m} of group ${keys(expected)[g]}: ${got} vs ${value} for ${context()}`,
         );
       }
     });
@@ -324,4 +387,53 @@ describe.each([
     expect(exactlyCompared).toBeGreaterThan(DECIMAL_DATASETS * QUERIES_PER_DATASET);
     // 440 queries of up to three statements each, on a machine that may be busy.
   }, 300_000);
+
+  it(`should answer ${DATASETS + DECIMAL_DATASETS + FLOAT_DATASETS} x ${V2_QUERIES_PER_DATASET} random analysis v2 queries like the in-memory engine`, async () => {
+    const queries = fc.sample(queryV2Arb, { seed: SEED + 4, numRuns: V2_QUERIES_PER_DATASET });
+    const seen = new Set<string>();
+    let compared = 0;
+    for (const [index, table] of tables.entries()) {
+      const exact = table.arithmetic() === 'exact-decimal';
+      for (const query of queries) {
+        const expected = table.query(query);
+        const actual = await repository.query(configs[index].name, query);
+        const context = (): string => `dataset ${index}, ${JSON.stringify(query)}`;
+        expectSameAnswer(actual, expected, context);
+        if (exact) {
+          expectSameSumsAndMeans(actual, expected, query, context);
+        }
+        compared += expected.groups.length;
+        for (const feature of ['window', 'cumulative', 'compare', 'keepCountries'] as const) {
+          if (query[feature]) {
+            seen.add(feature);
+          }
+        }
+        if (query.period === 'week') {
+          seen.add('week');
+        }
+        if ((query.fiscalYearStart ?? 1) !== 1) {
+          seen.add('fiscalYearStart');
+        }
+        if (expected.groups.some(({ country }) => country === 'OTHER')) {
+          seen.add('OTHER');
+        }
+        if (expected.groups.some(({ previous }) => previous !== undefined)) {
+          seen.add('previous');
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(DATASETS * V2_QUERIES_PER_DATASET);
+    expect([...seen].sort()).toEqual(
+      [
+        'OTHER',
+        'compare',
+        'cumulative',
+        'fiscalYearStart',
+        'keepCountries',
+        'previous',
+        'week',
+        'window',
+      ].sort(),
+    );
+  }, 600_000);
 });

@@ -146,7 +146,7 @@ export class DatasetSummaryDto {
 
   @ApiProperty({
     description:
-      "Version id of the data as served now: derived from the content and from how it was read (or, on ClickHouse, from the dataset's imports), the same across restarts over the same data, and new whenever the data changes.",
+      "Version id of the data as served now: derived from the content and from how it was read (or, on ClickHouse, from its latest recorded version, its imports and the table's extent), the same across restarts over the same data, and new whenever the data changes.",
     example: '3f2a9c0d41b7e865',
     pattern: '^[0-9a-f]{16}$',
   })

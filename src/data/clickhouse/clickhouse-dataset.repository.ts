@@ -1,14 +1,23 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import {
+  clipIntervals,
+  comparisonIntervals,
+  filteredSpan,
+  filterIntervals,
   interpolate,
+  OTHER_COUNTRY,
   quantileRank,
   roundedRatio,
   type Arithmetic,
+  type CompareMode,
   type DatasetQuery,
   type DatasetQueryResult,
+  type PeriodUnit,
   type ResultGroup,
 } from 'src/engine';
+import { parseIsoDate } from 'src/common/calendar/day-number';
+import { periodDays, periodOfDay } from 'src/common/calendar/periods';
 import { dataConfig, type DatasetConfig } from 'src/config/data.config';
 import { ClickHouseGateway } from 'src/data/clickhouse/clickhouse.gateway';
 import { migrateClickHouse } from 'src/data/clickhouse/clickhouse-schema';
@@ -17,8 +26,11 @@ import {
   ANALYSIS_SETTINGS,
   analysisSql,
   EXACT_SCALE,
+  groupConditions,
   INEXACT_VALUE,
-  quantileSql,
+  quantileSetsSql,
+  rowSetConditions,
+  rowSetsSql,
   scaledSumOf,
   stringLiteral,
   tableRef,
@@ -28,7 +40,6 @@ import {
 } from 'src/data/clickhouse/sales-sql';
 import type { DatasetSummary } from 'src/data/dataset.repository';
 import { catalogueVersionOf, versionId } from 'src/data/dataset-version';
-import { refuseUnsupportedParameters } from 'src/data/clickhouse/unsupported-parameters';
 import { DatasetNotFoundError } from 'src/data/errors/dataset-not-found.error';
 
 /**
@@ -150,6 +161,16 @@ export class ClickHouseDatasetRepository implements OnModuleInit {
     return summary;
   }
 
+  /** Drops the cached summary, so the next request reads the dataset's state again. */
+  forget(name: string): void {
+    this.summaries.delete(name);
+  }
+
+  /** @throws DatasetNotFoundError */
+  config(name: string): DatasetConfig {
+    return this.get(name);
+  }
+
   /** The version as of the latest summary, so an import shows up at most a summary's TTL late. */
   async versionOf(name: string): Promise<string> {
     return (await this.summary(name)).version;
@@ -165,41 +186,93 @@ export class ClickHouseDatasetRepository implements OnModuleInit {
   /**
    * Answers a query in ClickHouse: one SELECT for counts, sums, extremes and spreads, then, for
    * quantile metrics, one statement per 100 groups that selects each group's order statistics
-   * (see `quantileSql`). If the rows change in between, the query starts again.
+   * (see `quantileSql`). Windows, running totals and comparisons then measure each group's own
+   * row set (its countries within day intervals, the in-memory engine's very intervals) the same
+   * two ways. If the rows change in between, the query starts again.
    */
   async query(name: string, query: DatasetQuery): Promise<DatasetQueryResult> {
     const dataset = this.get(name);
-    refuseUnsupportedParameters(query);
     const table = tableRef(this.gateway.config.database, dataset.table);
+    const summary = await this.summary(name);
     const exactSums =
       query.metrics.some(({ kind }) => kind === 'sum' || kind === 'mean') &&
-      (await this.summary(name)).arithmetic === 'exact-decimal';
+      summary.arithmetic === 'exact-decimal';
     const qs = query.metrics.flatMap((metric) => (metric.kind === 'quantile' ? [metric.q] : []));
+    const period = query.period;
+    const window = period === null ? null : (query.window ?? null);
+    const cumulative = period !== null && query.cumulative === true;
+    const compare = query.compare ?? null;
+    const extended = window !== null || cumulative;
     for (let attempt = 1; attempt <= QUANTILE_ATTEMPTS; attempt++) {
       const rows = await this.withSchema(() =>
         this.gateway.rows<AnalysisRow>(analysisSql(table, query), ANALYSIS_SETTINGS),
       );
-      const groups: CountedGroup[] = rows
-        // Without GROUP BY an empty selection still yields one row, with a count of 0.
-        .filter((row) => Number(row.n) > 0)
-        .map((row) => ({
-          country: row.g_country ?? null,
-          period: row.g_period === undefined ? null : Number(row.g_period),
-          rows: Number(row.n),
-          row,
-          orderStatistics: [],
-        }));
-      if (qs.length > 0 && !(await this.selectOrderStatistics(table, query, groups, qs))) {
+      const shown: CountedGroup[] = orderGroups(
+        rows
+          // Without GROUP BY an empty selection still yields one row, with a count of 0.
+          .filter((row) => Number(row.n) > 0)
+          .map((row) => ({
+            country: row.g_country ?? null,
+            period: row.g_period === undefined ? null : Number(row.g_period),
+            rows: Number(row.n),
+            row,
+            orderStatistics: [],
+          })),
+      );
+      if (!extended && qs.length > 0) {
+        const sets = shown.map((group) => ({ conditions: groupConditions(query, group), group }));
+        if (!(await this.selectOrderStatistics(table, sets, qs))) {
+          continue;
+        }
+      }
+      const matchedRows = shown.reduce((total, group) => total + group.rows, 0);
+      if (!extended && compare === null) {
+        return {
+          matchedRows,
+          groups: shown.map((group): ResultGroup => ({
+            country: group.country,
+            period: group.period,
+            rows: group.rows,
+            values: metricValues(group, query, exactSums),
+          })),
+        };
+      }
+      const plan = extensionPlan(query, shown, window, cumulative, compare);
+      const measured = await this.measureRowSets(table, query, plan.sets, qs);
+      if (measured === null) {
         continue;
       }
+      const span = windowSpan(summary, period, query.fiscalYearStart ?? 1);
       return {
-        matchedRows: groups.reduce((total, group) => total + group.rows, 0),
-        groups: groups.map((group): ResultGroup => ({
-          country: group.country,
-          period: group.period,
-          rows: group.rows,
-          values: metricValues(group, query, exactSums),
-        })),
+        matchedRows,
+        groups: shown.map((group, i): ResultGroup => {
+          const current = plan.current[i] === null ? group : measured[plan.current[i]];
+          const previous = plan.previous[i] === null ? undefined : measured[plan.previous[i]];
+          return {
+            country: group.country,
+            period: group.period,
+            rows: current?.rows ?? 0,
+            values: current ? metricValues(current, query, exactSums) : [],
+            ...(previous && previous.rows > 0
+              ? {
+                  previous: {
+                    rows: previous.rows,
+                    values: metricValues(previous, query, exactSums),
+                  },
+                }
+              : {}),
+            ...(window !== null && group.period !== null && span !== null
+              ? {
+                  windowPeriods: Math.max(
+                    0,
+                    Math.min(group.period, span.last) -
+                      Math.max(group.period - window + 1, span.first) +
+                      1,
+                  ),
+                }
+              : {}),
+          };
+        }),
       };
     }
     throw new ClickHouseUnavailableError(
@@ -207,20 +280,65 @@ export class ClickHouseDatasetRepository implements OnModuleInit {
     );
   }
 
-  /** Fills each group's order statistics; false when a group's rows changed since counting. */
-  private async selectOrderStatistics(
+  /**
+   * Counts and measures row sets (100 per statement), then selects their quantiles; null when a
+   * set's rows changed between the two. Sets without rows come back as null.
+   */
+  private async measureRowSets(
     table: string,
     query: DatasetQuery,
-    groups: CountedGroup[],
+    sets: readonly (readonly string[])[],
     qs: readonly number[],
-  ): Promise<boolean> {
-    for (let start = 0; start < groups.length; start += QUANTILE_GROUPS_PER_STATEMENT) {
-      const chunk = groups.slice(start, start + QUANTILE_GROUPS_PER_STATEMENT);
+  ): Promise<(CountedGroup | null)[] | null> {
+    const measured: (CountedGroup | null)[] = sets.map(() => null);
+    for (let start = 0; start < sets.length; start += QUANTILE_GROUPS_PER_STATEMENT) {
+      const chunk = sets.slice(start, start + QUANTILE_GROUPS_PER_STATEMENT);
       const rows = await this.withSchema(() =>
-        this.gateway.rows<QuantileRow>(quantileSql(table, query, chunk, qs)),
+        this.gateway.rows<AnalysisRow & { g_set: number | string }>(
+          rowSetsSql(table, query, chunk),
+          ANALYSIS_SETTINGS,
+        ),
       );
       for (const row of rows) {
-        const group = chunk[Number(row.g)];
+        measured[start + Number(row.g_set)] = {
+          country: null,
+          period: null,
+          rows: Number(row.n),
+          row,
+          orderStatistics: [],
+        };
+      }
+    }
+    if (qs.length > 0) {
+      const counted = measured.flatMap((group, index) =>
+        group === null ? [] : [{ conditions: sets[index], group }],
+      );
+      if (!(await this.selectOrderStatistics(table, counted, qs))) {
+        return null;
+      }
+    }
+    return measured;
+  }
+
+  /** Fills each set's order statistics; false when a set's rows changed since counting. */
+  private async selectOrderStatistics(
+    table: string,
+    sets: readonly { readonly conditions: readonly string[]; readonly group: CountedGroup }[],
+    qs: readonly number[],
+  ): Promise<boolean> {
+    for (let start = 0; start < sets.length; start += QUANTILE_GROUPS_PER_STATEMENT) {
+      const chunk = sets.slice(start, start + QUANTILE_GROUPS_PER_STATEMENT);
+      const rows = await this.withSchema(() =>
+        this.gateway.rows<QuantileRow>(
+          quantileSetsSql(
+            table,
+            chunk.map(({ conditions, group }) => ({ conditions, rows: group.rows })),
+            qs,
+          ),
+        ),
+      );
+      for (const row of rows) {
+        const { group } = chunk[Number(row.g)];
         if (Number(row.n) !== group.rows) {
           return false;
         }
@@ -261,7 +379,7 @@ export class ClickHouseDatasetRepository implements OnModuleInit {
 
   private async readSummary(dataset: DatasetConfig): Promise<DatasetSummary> {
     const database = this.gateway.config.database;
-    const [extents, imports] = await Promise.all([
+    const [extents, imports, [latestVersion]] = await Promise.all([
       this.gateway.rows<CountryExtent>(
         'SELECT toString(country) AS country, count() AS rows, toString(min(date)) AS first, ' +
           'toString(max(date)) AS last, groupUniqArray(toYear(date)) AS years ' +
@@ -272,6 +390,11 @@ export class ClickHouseDatasetRepository implements OnModuleInit {
           `FROM ${tableRef(database, 'imports')} WHERE dataset = ${stringLiteral(dataset.name)} ` +
           'ORDER BY imported_at DESC, sha256',
       ),
+      this.gateway.rows<{ version: string; rows: string | number }>(
+        `SELECT version, rows FROM ${tableRef(database, 'versions')} ` +
+          `WHERE dataset = ${stringLiteral(dataset.name)} AND state = 'committed' ` +
+          'ORDER BY sequence DESC LIMIT 1',
+      ),
     ]);
     const years = new Set(extents.flatMap(({ years: list }) => list.map(Number)));
     // ISO dates sort as text.
@@ -281,13 +404,19 @@ export class ClickHouseDatasetRepository implements OnModuleInit {
     const rows = extents.reduce((total, { rows: countryRows }) => total + Number(countryRows), 0);
     const countries = extents.map(({ country, rows: n }) => ({ code: country, rows: Number(n) }));
     const dateRange = extents.length > 0 ? { from: firsts[0], to: lasts[lasts.length - 1] } : null;
-    // Every import so far, plus the table's extent to notice rows written by other means.
-    const version = versionId([
-      imports.map(({ sha256, imported_at }) => [sha256, Number(imported_at)]),
-      rows,
-      countries,
-      dateRange,
-    ]);
+    // The latest recorded upload or reload while the table holds what it recorded; otherwise
+    // (only imports so far, or rows written by other means since) every import, the latest
+    // recorded version and the table's extent.
+    const version =
+      latestVersion !== undefined && Number(latestVersion.rows) === rows
+        ? latestVersion.version
+        : versionId([
+            imports.map(({ sha256, imported_at }) => [sha256, Number(imported_at)]),
+            ...(latestVersion === undefined ? [] : [latestVersion.version]),
+            rows,
+            countries,
+            dateRange,
+          ]);
     return {
       name: dataset.name,
       rows,
@@ -366,4 +495,87 @@ function metricValues(
       }
     }
   });
+}
+
+/** Groups ordered as the in-memory engine orders them: by country with OTHER last, then period. */
+function orderGroups(groups: CountedGroup[]): CountedGroup[] {
+  const rank = (group: CountedGroup): number => (group.country === OTHER_COUNTRY ? 1 : 0);
+  // The SQL sorts by country and period; only OTHER moves, keeping its periods' order.
+  return [...groups].sort((a, b) => rank(a) - rank(b));
+}
+
+/** Which row set (index into `sets`) measures each shown group's values and its comparison. */
+interface ExtensionPlan {
+  readonly sets: (readonly string[])[];
+  /** Per shown group: its window or running-total set, or null to keep its own values. */
+  readonly current: (number | null)[];
+  /** Per shown group: its comparison set, or null without `compare`. */
+  readonly previous: (number | null)[];
+}
+
+/**
+ * The row sets of windows, running totals and comparisons, with the in-memory engine's day
+ * intervals (`src/engine/columnar/period-intervals.ts`): a window reaches back past the date
+ * filters to its first period and up to the group's last filtered day; a running total covers
+ * the filtered days up to the end of the group's period; a comparison covers `comparisonIntervals`.
+ */
+function extensionPlan(
+  query: DatasetQuery,
+  shown: readonly CountedGroup[],
+  window: number | null,
+  cumulative: boolean,
+  compare: CompareMode | null,
+): ExtensionPlan {
+  const fiscalYearStart = query.fiscalYearStart ?? 1;
+  const unit = query.period;
+  const filter = filterIntervals(
+    query.years === null ? null : new Set(query.years),
+    query.fromDay ?? Number.NEGATIVE_INFINITY,
+    query.toDay ?? Number.POSITIVE_INFINITY,
+    fiscalYearStart,
+  );
+  const plan: ExtensionPlan = { sets: [], current: [], previous: [] };
+  const intervals: number[] = [];
+  for (const group of shown) {
+    const key = group.period;
+    let current: number | null = null;
+    if (unit !== null && key !== null && (window !== null || cumulative)) {
+      const own = periodDays(key, unit, fiscalYearStart);
+      if (window !== null) {
+        intervals.length = 0;
+        intervals.push(
+          periodDays(key - window + 1, unit, fiscalYearStart).first,
+          filteredSpan(filter, own)[1],
+        );
+      } else {
+        clipIntervals(filter, Number.NEGATIVE_INFINITY, own.last, intervals);
+      }
+      current = plan.sets.push(rowSetConditions(query, group.country, intervals)) - 1;
+    }
+    plan.current.push(current);
+    let previous: number | null = null;
+    if (compare !== null) {
+      comparisonIntervals(compare, filter, unit, key, fiscalYearStart, intervals);
+      previous = plan.sets.push(rowSetConditions(query, group.country, intervals)) - 1;
+    }
+    plan.previous.push(previous);
+  }
+  return plan;
+}
+
+/** First and last period keys of the dataset's date span, for `windowPeriods`. */
+function windowSpan(
+  summary: DatasetSummary,
+  unit: PeriodUnit | null,
+  fiscalYearStart: number,
+): { first: number; last: number } | null {
+  const from = summary.dateRange ? parseIsoDate(summary.dateRange.from) : null;
+  const to = summary.dateRange ? parseIsoDate(summary.dateRange.to) : null;
+  if (unit === null || from === null || to === null) {
+    return null;
+  }
+  return {
+    first: periodOfDay(from, unit, fiscalYearStart),
+    last: periodOfDay(to, unit, fiscalYearStart),
+  };
 }

@@ -1,27 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { basename } from 'node:path';
-import { Readable } from 'node:stream';
-import { formatIsoDate } from 'src/common/calendar/day-number';
 import { dataConfig, type DatasetConfig } from 'src/config/data.config';
 import { ClickHouseGateway } from 'src/data/clickhouse/clickhouse.gateway';
-import {
-  migrateClickHouse,
-  SALES_COLUMNS,
-  SALES_ENGINE,
-  shardDatabases,
-} from 'src/data/clickhouse/clickhouse-schema';
-import {
-  CLICKHOUSE_MAX_DAY,
-  CLICKHOUSE_MIN_DAY,
-  stringLiteral,
-  tableRef,
-} from 'src/data/clickhouse/sales-sql';
+import { attachStaged, firstUnstorableRow, stageRows } from 'src/data/clickhouse/clickhouse-parts';
+import { migrateClickHouse } from 'src/data/clickhouse/clickhouse-schema';
+import { stringLiteral, tableRef } from 'src/data/clickhouse/sales-sql';
 import { loadSalesCsv } from 'src/data/csv/sales-csv-loader';
-import type { SalesColumns } from 'src/engine';
-
-/** Rows per INSERT: large enough for ClickHouse to write big parts, small enough to show progress. */
-export const IMPORT_BATCH_ROWS = 200_000;
 
 export type ImportPhase = 'reading' | 'inserting';
 
@@ -46,17 +31,6 @@ export class ImportRefusedError extends Error {
     super(message);
     this.name = ImportRefusedError.name;
   }
-}
-
-/** The same bytes in the same column layout: country, ISO date, shortest round-trip value. */
-function tabSeparatedRows(columns: SalesColumns, start: number, end: number): Readable {
-  const lines: string[] = [];
-  for (let i = start; i < end; i++) {
-    lines.push(
-      `${columns.countries[columns.countryCodes[i]]}\t${formatIsoDate(columns.days[i])}\t${columns.values[i]}\n`,
-    );
-  }
-  return Readable.from([Buffer.from(lines.join(''))], { objectMode: false });
 }
 
 /**
@@ -100,7 +74,10 @@ export class ClickHouseImportService {
         onProgress({ phase: 'reading', done: bytesRead, total: totalBytes }),
     });
     const { columns, sha256 } = loaded;
-    refuseUnstorableDates(columns);
+    const unstorable = firstUnstorableRow(columns);
+    if (unstorable !== null) {
+      throw new ImportRefusedError(unstorable);
+    }
     const outcome = {
       dataset: name,
       rows: columns.rowCount,
@@ -113,15 +90,11 @@ export class ClickHouseImportService {
 
     const staging = `import_${dataset.table}_${sha256.slice(0, 12)}`.slice(0, 63);
     const stagingRef = tableRef(database, staging);
-    await this.gateway.command(`DROP TABLE IF EXISTS ${stagingRef}`);
-    await this.gateway.command(`CREATE TABLE ${stagingRef} ${SALES_COLUMNS} ${SALES_ENGINE}`);
     try {
-      for (let start = 0; start < columns.rowCount; start += IMPORT_BATCH_ROWS) {
-        const end = Math.min(start + IMPORT_BATCH_ROWS, columns.rowCount);
-        await this.gateway.insertTabSeparated(stagingRef, tabSeparatedRows(columns, start, end));
-        onProgress({ phase: 'inserting', done: end, total: columns.rowCount });
-      }
-      await this.attach(dataset, database, staging);
+      await stageRows(this.gateway, database, staging, columns, null, (done) =>
+        onProgress({ phase: 'inserting', done, total: columns.rowCount }),
+      );
+      await attachStaged(this.gateway, dataset, database, staging);
       await this.gateway.command(
         `INSERT INTO ${tableRef(database, 'imports')} ` +
           '(dataset, sha256, source, rows, rejected_rows, imported_at) VALUES ' +
@@ -140,54 +113,5 @@ export class ClickHouseImportService {
         `WHERE dataset = ${stringLiteral(dataset.name)} AND sha256 = ${stringLiteral(sha256)}`,
     );
     return Number(row?.n ?? 0) > 0;
-  }
-
-  /**
-   * Moves the staged parts into the dataset's table: one ATTACH PARTITION per target table, which
-   * readers see all at once. For a cluster, the rows are first split per shard with the
-   * Distributed table's own sharding rule (cityHash64(country) modulo the shard count).
-   */
-  private async attach(dataset: DatasetConfig, database: string, staging: string): Promise<void> {
-    const stagingRef = tableRef(database, staging);
-    if (!dataset.cluster) {
-      await this.gateway.command(
-        `ALTER TABLE ${tableRef(database, dataset.table)} ATTACH PARTITION tuple() FROM ${stagingRef}`,
-      );
-      return;
-    }
-    const shards = await shardDatabases(this.gateway, dataset.cluster);
-    for (const [index, shard] of shards.entries()) {
-      const shardStaging = tableRef(shard, staging);
-      await this.gateway.command(`DROP TABLE IF EXISTS ${shardStaging}`);
-      await this.gateway.command(`CREATE TABLE ${shardStaging} AS ${stagingRef}`);
-      try {
-        await this.gateway.command(
-          `INSERT INTO ${shardStaging} SELECT * FROM ${stagingRef} ` +
-            `WHERE cityHash64(country) % ${shards.length} = ${index}`,
-        );
-      } catch (error) {
-        await this.gateway.command(`DROP TABLE IF EXISTS ${shardStaging}`);
-        throw error;
-      }
-    }
-    for (const shard of shards) {
-      await this.gateway.command(
-        `ALTER TABLE ${tableRef(shard, dataset.table)} ATTACH PARTITION tuple() FROM ${tableRef(shard, staging)}`,
-      );
-      await this.gateway.command(`DROP TABLE IF EXISTS ${tableRef(shard, staging)}`);
-    }
-  }
-}
-
-/** ClickHouse 18.16's `Date` holds 1970-01-01 to 2105-12-31; the loader accepts years 0000–9999. */
-function refuseUnstorableDates(columns: SalesColumns): void {
-  for (let i = 0; i < columns.rowCount; i++) {
-    const day = columns.days[i];
-    if (day < CLICKHOUSE_MIN_DAY || day > CLICKHOUSE_MAX_DAY) {
-      throw new ImportRefusedError(
-        `Data row ${i + 1} (blank lines not counted) is dated ${formatIsoDate(day)}; ClickHouse ` +
-          `stores dates from ${formatIsoDate(CLICKHOUSE_MIN_DAY)} to ${formatIsoDate(CLICKHOUSE_MAX_DAY)}`,
-      );
-    }
   }
 }

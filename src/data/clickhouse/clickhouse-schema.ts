@@ -15,8 +15,16 @@ interface Migration<Context> {
   statements(context: Context): Promise<string[]>;
 }
 
-/** The columns of every sales table; `country` first so a country's rows are read together. */
-export const SALES_COLUMNS = '(country FixedString(2), date Date, value Float64)';
+/**
+ * The columns of every sales table; `country` first so a country's rows are read together. `part`
+ * is the write id of the upload that added a row (0 for imports): it lets a restart tell whether
+ * an upload's rows reached the table (see `ClickHouseDatasetWriter`). A column of one repeated
+ * integer per part compresses to almost nothing.
+ */
+export const SALES_COLUMNS =
+  '(country FixedString(2), date Date, value Float64, part UInt64 DEFAULT 0)';
+/** The columns a CSV row fills; `part` keeps its default. */
+export const CSV_ROW_COLUMNS: [string, ...string[]] = ['country', 'date', 'value'];
 export const SALES_ENGINE = 'ENGINE = MergeTree() ORDER BY (country, date)';
 
 /** The service's own tables, applied once per database. */
@@ -30,6 +38,18 @@ const SERVICE_MIGRATIONS: readonly Migration<{ database: string }>[] = [
           '(dataset String, sha256 String, source String, rows UInt64, rejected_rows UInt64, ' +
           'imported_at DateTime) ' +
           'ENGINE = MergeTree() ORDER BY (dataset, sha256)',
+      ]),
+  },
+  {
+    version: 2,
+    description: 'versions: the version history of uploads and reloads, one row per state change',
+    statements: ({ database }) =>
+      Promise.resolve([
+        `CREATE TABLE IF NOT EXISTS ${tableRef(database, 'versions')} ` +
+          '(dataset String, write_id UInt64, state String, sequence UInt64, version String, ' +
+          'created_at String, source String, rows_added Int64, rows UInt64, rejected_rows UInt64, ' +
+          'idempotency_key Nullable(String), sha256 String, logged_at DateTime) ' +
+          'ENGINE = MergeTree() ORDER BY (dataset, sequence, write_id)',
       ]),
   },
 ];
@@ -84,6 +104,29 @@ const TABLE_MIGRATIONS: readonly Migration<TableContext>[] = [
         `CREATE TABLE IF NOT EXISTS ${tableRef(database, target.table)} ${SALES_COLUMNS} ` +
           `ENGINE = Distributed(${identifier(target.cluster)}, '', ${identifier(target.table)}, cityHash64(country))`,
       ];
+    },
+  },
+  {
+    version: 2,
+    description: 'part: the upload that added each row',
+    statements: async ({ database, target, gateway }) => {
+      // ClickHouse 18.16 has no ADD COLUMN IF NOT EXISTS: tables created since version 1 already
+      // have the column, older ones get it.
+      const tables = [
+        ...(target.cluster === null ? [] : await shardDatabases(gateway, target.cluster)),
+        database,
+      ].map((db) => ({ db, table: target.table }));
+      const missing: string[] = [];
+      for (const { db, table } of tables) {
+        const [row] = await gateway.rows<{ n: string | number }>(
+          `SELECT count() AS n FROM system.columns WHERE database = ${stringLiteral(db)} ` +
+            `AND table = ${stringLiteral(table)} AND name = 'part'`,
+        );
+        if (Number(row?.n ?? 0) === 0) {
+          missing.push(`ALTER TABLE ${tableRef(db, table)} ADD COLUMN part UInt64 DEFAULT 0`);
+        }
+      }
+      return missing;
     },
   },
 ];

@@ -94,10 +94,20 @@ export class ClickHouseGateway implements OnModuleDestroy {
     );
   }
 
-  /** Inserts tab-separated rows (`country\tYYYY-MM-DD\tvalue\n`) into a table. */
-  async insertTabSeparated(table: string, rows: Readable): Promise<void> {
+  /** Inserts tab-separated rows (such as `country\tYYYY-MM-DD\tvalue\n`) into `columns` of a table. */
+  async insertTabSeparated(
+    table: string,
+    columns: [string, ...string[]],
+    rows: Readable,
+  ): Promise<void> {
     await this.call((signal) =>
-      this.client.insert({ table, values: rows, format: 'TabSeparated', abort_signal: signal }),
+      this.client.insert({
+        table,
+        values: rows,
+        columns,
+        format: 'TabSeparated',
+        abort_signal: signal,
+      }),
     );
   }
 

@@ -5,7 +5,9 @@ import {
   CLICKHOUSE_MAX_DAY,
   identifier,
   levelOfIndex,
+  periodExpression,
   quantileIndices,
+  rowSetConditions,
   quantileSql,
   scaledSumOf,
   stringLiteral,
@@ -150,6 +152,63 @@ describe('sales SQL', () => {
         [0.5],
       ),
     ).toThrow(TypeError);
+  });
+
+  it.each([
+    ['year', 1, 'toYear(date)'],
+    ['quarter', 1, 'toYear(date) * 4 + toQuarter(date) - 1'],
+    ['month', 1, '(toYear(date) * 12 + toMonth(date) - 1)'],
+    ['week', 1, 'intDiv(toUInt32(date) + 3, 7)'],
+    ['year', 7, 'intDiv(((toYear(date) * 12 + toMonth(date) - 1) + 6), 12)'],
+    [
+      'quarter',
+      4,
+      'intDiv(((toYear(date) * 12 + toMonth(date) - 1) + 9), 12) * 4 + intDiv(((toYear(date) * 12 + toMonth(date) - 1) + 9) % 12, 3)',
+    ],
+  ] as const)('should key %s periods with fiscal years from month %p as %s', (unit, start, sql) => {
+    expect(periodExpression(unit, start)).toBe(sql);
+  });
+
+  it('should filter fiscal years by the fiscal year of each row', () => {
+    expect(analysisSql('`db`.`t`', query({ years: [2025], fiscalYearStart: 7 }))).toContain(
+      'WHERE intDiv(((toYear(date) * 12 + toMonth(date) - 1) + 6), 12) IN (2025)',
+    );
+  });
+
+  it('should fold the countries outside the kept ones into OTHER', () => {
+    const sql = analysisSql(
+      '`db`.`t`',
+      query({ groupByCountry: true, keepCountries: ['AR', 'BR'] }),
+    );
+    expect(sql).toContain("if(country IN ('AR', 'BR'), toString(country), 'OTHER') AS g_country");
+    expect(
+      rowSetConditions(query({ groupByCountry: true, keepCountries: ['AR'] }), 'OTHER', [0, 9]),
+    ).toEqual(["country NOT IN ('AR')", "((date <= toDate('1970-01-10')))"]);
+  });
+
+  it.each(HOSTILE_TEXT)('should refuse %j as a kept country', (country) => {
+    expect(() =>
+      analysisSql('`db`.`t`', query({ groupByCountry: true, keepCountries: [country] })),
+    ).toThrow(TypeError);
+  });
+
+  it('should write day intervals within the Date range, and none when nothing is left', () => {
+    const day = toDayNumber(2024, 3, 1);
+    expect(
+      rowSetConditions(query({ countries: ['AR'] }), 'AR', [
+        Number.NEGATIVE_INFINITY,
+        day,
+        day + 10,
+        Number.POSITIVE_INFINITY,
+      ]),
+    ).toEqual([
+      "country IN ('AR')",
+      "country = 'AR'",
+      "((date <= toDate('2024-03-01')) OR (date >= toDate('2024-03-11')))",
+    ]);
+    expect(rowSetConditions(query({}), null, [-40, -3])).toEqual(['0']);
+    expect(rowSetConditions(query({}), null, [])).toEqual(['0']);
+    expect(() => rowSetConditions(query({}), null, [1.5, 3])).toThrow(TypeError);
   });
 
   it.each([

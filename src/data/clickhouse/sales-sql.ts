@@ -1,8 +1,8 @@
 import type { ClickHouseSettings } from '@clickhouse/client';
 import { formatIsoDate } from 'src/common/calendar/day-number';
 import { SQL_IDENTIFIER_PATTERN } from 'src/config/data.config';
-import { periodDays } from 'src/common/calendar/periods';
-import { quantileRank, type DatasetQuery, type PeriodUnit } from 'src/engine';
+import { fiscalMonthShift, periodDays } from 'src/common/calendar/periods';
+import { OTHER_COUNTRY, quantileRank, type DatasetQuery, type PeriodUnit } from 'src/engine';
 
 /**
  * Day numbers of the dates every ClickHouse release stores in a `Date` column (1970-01-01 to
@@ -60,11 +60,30 @@ function dateLiteral(day: number): string {
   return `toDate('${formatIsoDate(Number(integerLiteral(day)))}')`;
 }
 
-const PERIOD_EXPRESSIONS: Record<Exclude<PeriodUnit, 'week'>, string> = {
-  year: 'toYear(date)',
-  quarter: 'toYear(date) * 4 + toQuarter(date) - 1',
-  month: 'toYear(date) * 12 + toMonth(date) - 1',
-};
+/** The calendar month key (`year * 12 + month - 1`) of a row. */
+const MONTH_KEY = '(toYear(date) * 12 + toMonth(date) - 1)';
+
+/**
+ * A row's period key, as `src/common/calendar/periods.ts` defines it: fiscal years and quarters
+ * count from the month key shifted by the fiscal year's start, weeks from the day number
+ * (`toUInt32` of a `Date` is its day since 1970-01-01, a Thursday).
+ */
+export function periodExpression(unit: PeriodUnit, fiscalYearStart: number): string {
+  const shift = fiscalMonthShift(Number(integerLiteral(fiscalYearStart)));
+  const fiscalMonth = shift === 0 ? MONTH_KEY : `(${MONTH_KEY} + ${shift})`;
+  switch (unit) {
+    case 'year':
+      return shift === 0 ? 'toYear(date)' : `intDiv(${fiscalMonth}, 12)`;
+    case 'quarter':
+      return shift === 0
+        ? 'toYear(date) * 4 + toQuarter(date) - 1'
+        : `intDiv(${fiscalMonth}, 12) * 4 + intDiv(${fiscalMonth} % 12, 3)`;
+    case 'month':
+      return MONTH_KEY;
+    case 'week':
+      return 'intDiv(toUInt32(date) + 3, 7)';
+  }
+}
 
 /**
  * Columns of one answer row. 64-bit integers come as strings (ClickHouse quotes them in JSON):
@@ -112,13 +131,20 @@ export function scaledSumOf(row: AnalysisRow): bigint | null {
 /** True for a row whose value is not k / 10^4 for a k that stays exact. */
 export const INEXACT_VALUE = `(abs(value) >= ${EXACT_LIMIT} OR ${SCALED_VALUE} / ${EXACT_SCALE} != value)`;
 
+function countryConditions(query: DatasetQuery): string[] {
+  return query.countries ? [`country IN (${query.countries.map(countryLiteral).join(', ')})`] : [];
+}
+
 function filterConditions(query: DatasetQuery): string[] {
+  return [...countryConditions(query), ...dateFilterConditions(query)];
+}
+
+function dateFilterConditions(query: DatasetQuery): string[] {
   const conditions: string[] = [];
-  if (query.countries) {
-    conditions.push(`country IN (${query.countries.map(countryLiteral).join(', ')})`);
-  }
   if (query.years) {
-    conditions.push(`toYear(date) IN (${query.years.map(integerLiteral).join(', ')})`);
+    conditions.push(
+      `${periodExpression('year', query.fiscalYearStart ?? 1)} IN (${query.years.map(integerLiteral).join(', ')})`,
+    );
   }
   for (const day of [query.fromDay, query.toDay]) {
     if (day !== null) {
@@ -144,40 +170,29 @@ function whereClause(conditions: readonly string[]): string {
 }
 
 /**
- * Settings `analysisSql` needs. With a Distributed table each shard then returns its finished
- * partial rows instead of aggregate states: ClickHouse 18.16 cannot send some states
+ * Settings `analysisSql` and `rowSetsSql` need. With a Distributed table each shard then returns
+ * its finished partial rows instead of aggregate states: ClickHouse 18.16 cannot send some states
  * (`sumKahan`, `varSampStable`) between servers, and partials are enough to combine exactly.
  */
 export const ANALYSIS_SETTINGS: ClickHouseSettings = { distributed_group_by_no_merge: '1' };
 
+/** The kept countries' literals of a `top` query, or null when nothing folds into OTHER. */
+function keptCountries(query: DatasetQuery): string | null {
+  const kept = query.groupByCountry ? (query.keepCountries ?? null) : null;
+  return kept === null ? null : `(${kept.map(countryLiteral).join(', ') || "''"})`;
+}
+
 /**
- * One SELECT that answers a normalised query where the rows live, quantiles aside (see
- * `quantileSql`); only aggregates leave the server. The inner SELECT computes per-group partials
- * (on each shard of a Distributed table, or once on a plain table) and the outer one combines them:
+ * The per-partial columns (`inner`, over rows) and their combination (`outer`, over partials) of
+ * the metrics a query asks for:
  * - count, min, max by their own kind; sums are compensated (`sumKahan`) and the few partials
  *   added, and for sums and means also exact (see `EXACT_SCALE`);
  * - variance by Chan's combination of per-partial M2 (Welford's `varSampStable`), as the
  *   in-memory engine combines its partitions.
- * Valid on ClickHouse 18.16 and current releases: no window functions, WITH subqueries or query
- * parameters. Every value spliced in is a checked integer, country code or rebuilt date.
  */
-export function analysisSql(table: string, query: DatasetQuery): string {
-  const keys: string[] = [];
-  const inner: string[] = [];
-  if (query.groupByCountry) {
-    keys.push('g_country');
-    inner.push('toString(country) AS g_country');
-  }
-  if (query.period === 'week') {
-    // Refused before SQL is built (see unsupported-parameters.ts).
-    throw new TypeError('ISO weeks are not computed in ClickHouse');
-  }
-  if (query.period) {
-    keys.push('g_period');
-    inner.push(`${PERIOD_EXPRESSIONS[query.period]} AS g_period`);
-  }
-  const outer = [...keys, 'sum(p_n) AS n'];
-  inner.push('count() AS p_n');
+function metricColumns(query: DatasetQuery): { inner: string[]; outer: string[] } {
+  const inner = ['count() AS p_n'];
+  const outer = ['sum(p_n) AS n'];
   const kinds = new Set(query.metrics.map(({ kind }) => kind));
   const needsVariance = kinds.has('variance') || kinds.has('stddev');
   if (kinds.has('sum') || kinds.has('mean') || needsVariance) {
@@ -207,12 +222,106 @@ export function analysisSql(table: string, query: DatasetQuery): string {
         'groupArray(p_n), groupArray(p_s / p_n)))) / (n - 1) AS v',
     );
   }
+  return { inner, outer };
+}
+
+/**
+ * One SELECT that answers a normalised query where the rows live, quantiles aside (see
+ * `quantileSql`); only aggregates leave the server. The inner SELECT computes per-group partials
+ * (on each shard of a Distributed table, or once on a plain table) and the outer one combines them
+ * (see `metricColumns`). Groups are keyed by country (countries outside `keepCountries` fold into
+ * OTHER) and by period (`periodExpression`: fiscal years and quarters, months, ISO weeks).
+ * Valid on ClickHouse 18.16 and current releases: no window functions, WITH subqueries or query
+ * parameters. Every value spliced in is a checked integer, country code or rebuilt date.
+ */
+export function analysisSql(table: string, query: DatasetQuery): string {
+  const keys: string[] = [];
+  const inner: string[] = [];
+  if (query.groupByCountry) {
+    keys.push('g_country');
+    const kept = keptCountries(query);
+    inner.push(
+      kept === null
+        ? 'toString(country) AS g_country'
+        : `if(country IN ${kept}, toString(country), '${OTHER_COUNTRY}') AS g_country`,
+    );
+  }
+  if (query.period) {
+    keys.push('g_period');
+    inner.push(`${periodExpression(query.period, query.fiscalYearStart ?? 1)} AS g_period`);
+  }
+  const metrics = metricColumns(query);
+  const outer = [...keys, ...metrics.outer];
+  inner.push(...metrics.inner);
   const grouping = keys.length > 0 ? ` GROUP BY ${keys.join(', ')}` : '';
   const ordering = keys.length > 0 ? ` ORDER BY ${keys.join(', ')}` : '';
   // A shard without matching rows still answers an ungrouped query, with a count of 0.
   return (
     `SELECT ${outer.join(', ')} FROM (SELECT ${inner.join(', ')} FROM ${table} ` +
     `${whereClause(filterConditions(query))}${grouping}) WHERE p_n > 0${grouping}${ordering}`
+  );
+}
+
+/**
+ * The rows of one extended group (a window, a running total, a comparison): the query's country
+ * filter, the group's country (OTHER: every selected country outside `keepCountries`), and day
+ * intervals as flat inclusive pairs (±Infinity for open ends), instead of the date filters.
+ */
+export function rowSetConditions(
+  query: DatasetQuery,
+  country: string | null,
+  intervals: readonly number[],
+): string[] {
+  const conditions = [...countryConditions(query), ...groupCountryConditions(query, country)];
+  const ranges: string[] = [];
+  for (let i = 0; i < intervals.length; i += 2) {
+    const lo = Math.max(intervals[i], CLICKHOUSE_MIN_DAY);
+    const hi = Math.min(intervals[i + 1], CLICKHOUSE_MAX_DAY);
+    if (lo > hi) {
+      continue;
+    }
+    const bounds = [
+      ...(lo > CLICKHOUSE_MIN_DAY ? [`date >= ${dateLiteral(lo)}`] : []),
+      ...(hi < CLICKHOUSE_MAX_DAY ? [`date <= ${dateLiteral(hi)}`] : []),
+    ];
+    ranges.push(bounds.length > 0 ? `(${bounds.join(' AND ')})` : '1');
+  }
+  conditions.push(ranges.length > 0 ? `(${ranges.join(' OR ')})` : '0');
+  return conditions;
+}
+
+function groupCountryConditions(query: DatasetQuery, country: string | null): string[] {
+  if (country === null) {
+    return [];
+  }
+  if (country === OTHER_COUNTRY) {
+    const kept = keptCountries(query);
+    if (kept === null) {
+      throw new TypeError('An OTHER group without kept countries');
+    }
+    return [`country NOT IN ${kept}`];
+  }
+  return [`country = ${countryLiteral(country)}`];
+}
+
+/**
+ * The metrics of several row sets (`rowSetConditions`) in one statement: a UNION ALL of one
+ * partial per set (per shard of a Distributed table), combined per set like `analysisSql`'s groups.
+ * Sets without rows are left out of the answer. Run with `ANALYSIS_SETTINGS`.
+ */
+export function rowSetsSql(
+  table: string,
+  query: DatasetQuery,
+  sets: readonly (readonly string[])[],
+): string {
+  const metrics = metricColumns(query);
+  const parts = sets.map(
+    (conditions, index) =>
+      `SELECT ${index} AS g_set, ${metrics.inner.join(', ')} FROM ${table} ${whereClause(conditions)}`,
+  );
+  return (
+    `SELECT g_set, ${metrics.outer.join(', ')} FROM (${parts.join(' UNION ALL ')}) ` +
+    'WHERE p_n > 0 GROUP BY g_set ORDER BY g_set'
   );
 }
 
@@ -244,6 +353,20 @@ export function quantileIndices(rows: number, qs: readonly number[]): number[] {
   });
 }
 
+/** The rows of a group of `analysisSql`'s answer, for its quantiles. */
+export function groupConditions(query: DatasetQuery, group: QuantileGroup): string[] {
+  const conditions = [...filterConditions(query), ...groupCountryConditions(query, group.country)];
+  if (query.period !== null && group.period !== null) {
+    const { first, last } = periodDays(
+      Number(integerLiteral(group.period)),
+      query.period,
+      query.fiscalYearStart ?? 1,
+    );
+    conditions.push(`date >= ${dateLiteral(first)}`, `date <= ${dateLiteral(last)}`);
+  }
+  return conditions;
+}
+
 /**
  * Exact quantiles without sorting: one `quantilesExact` per group, in a UNION ALL of one SELECT
  * per group. A group's filters (its country, its period's dates) follow the table's order
@@ -259,24 +382,22 @@ export function quantileSql(
   groups: readonly QuantileGroup[],
   qs: readonly number[],
 ): string {
-  const filters = filterConditions(query);
-  if (query.period === 'week') {
-    throw new TypeError('ISO weeks are not computed in ClickHouse');
-  }
-  const period = query.period;
-  return groups
-    .map((group, g) => {
-      const conditions = [...filters];
-      if (group.country !== null) {
-        conditions.push(`country = ${countryLiteral(group.country)}`);
-      }
-      if (period !== null && group.period !== null) {
-        const { first, last } = periodDays(Number(integerLiteral(group.period)), period, 1);
-        conditions.push(`date >= ${dateLiteral(first)}`, `date <= ${dateLiteral(last)}`);
-      }
-      const levels = quantileIndices(group.rows, qs).map((index) =>
-        String(levelOfIndex(index, group.rows)),
-      );
+  return quantileSetsSql(
+    table,
+    groups.map((group) => ({ conditions: groupConditions(query, group), rows: group.rows })),
+    qs,
+  );
+}
+
+/** `quantileSql` over row sets given by their conditions and counted rows. */
+export function quantileSetsSql(
+  table: string,
+  sets: readonly { readonly conditions: readonly string[]; readonly rows: number }[],
+  qs: readonly number[],
+): string {
+  return sets
+    .map(({ conditions, rows }, g) => {
+      const levels = quantileIndices(rows, qs).map((index) => String(levelOfIndex(index, rows)));
       return (
         `SELECT ${g} AS g, count() AS n, quantilesExact(${levels.join(', ')})(value) AS qs ` +
         `FROM ${table} ${whereClause(conditions)}`
