@@ -8,6 +8,7 @@ import { setupSwagger } from 'src/docs/swagger';
 import { answerConditionalRequests } from 'src/response-cache/conditional-request.hook';
 import { trackDraining } from 'src/lifecycle/drain.hook';
 import { DrainState } from 'src/lifecycle/drain-state';
+import { AccessLog } from 'src/observability/access-log';
 import { observeRequests } from 'src/observability/observe-requests.hook';
 import { PrometheusService } from 'src/observability/prometheus.service';
 import { requestIdFor } from 'src/observability/request-id';
@@ -51,7 +52,7 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
   const config = app.get(ConfigService);
   trackDraining(fastify, app.get(DrainState));
-  observeRequests(fastify, app.get(PrometheusService));
+  observeRequests(fastify, app.get(PrometheusService), app.get(AccessLog));
   answerConditionalRequests(fastify);
   // Bodies of types Fastify does not parse itself (text/csv, multipart uploads) reach their
   // handler unread, as a stream it limits and stores itself.

@@ -6,12 +6,12 @@ import {
 } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { PinoLogger } from 'nestjs-pino';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { symbols } from 'pino';
 import request from 'supertest';
+import { AccessLog } from 'src/observability/access-log';
 import { DrainState } from 'src/lifecycle/drain-state';
 import { ResponseCache } from 'src/response-cache/response-cache';
 import { isContractListener } from 'test/support/openapi-contract';
@@ -415,10 +415,10 @@ describe('response cache observability (LOG_LEVEL=info)', () => {
 
   beforeAll(async () => {
     app = await startApp({ DATA_PATH: SALES, LOG_LEVEL: 'info' });
-    // pino-http's logger and its per-request children write through the root logger's stream.
-    const stream = (PinoLogger.root as unknown as Record<symbol, { write(line: string): boolean }>)[
-      symbols.streamSym
-    ];
+    // Access lines and Nest's loggers write through the access log's logger and its stream.
+    const stream = (
+      app.get(AccessLog).logger as unknown as Record<symbol, { write(line: string): boolean }>
+    )[symbols.streamSym];
     lines = [];
     jest.spyOn(stream, 'write').mockImplementation((line: string) => {
       lines.push(line);

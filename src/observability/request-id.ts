@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { REQUEST_ID_HEADER } from 'src/common/http/header-names';
 
 const MAX_REQUEST_ID_LENGTH = 128;
@@ -20,16 +20,6 @@ export function acceptRequestId(value: string | string[] | undefined): string | 
 /** The id a request goes by: the caller's when acceptable, else a new UUID. */
 export function requestIdFor(request: Pick<IncomingMessage, 'headers'>): string {
   return acceptRequestId(request.headers[REQUEST_ID_HEADER]) ?? randomUUID();
-}
-
-/**
- * pino-http `genReqId`: the id Fastify gave the request (copied onto Node's request for
- * middleware), else the caller's or a new one; echoed to the client either way.
- */
-export function assignRequestId(request: IncomingMessage, response: ServerResponse): string {
-  const id = requestIdOf(request) ?? requestIdFor(request);
-  response.setHeader(REQUEST_ID_HEADER, id);
-  return id;
 }
 
 /** The id Fastify gave this request (its `genReqId`), on Fastify's request or Node's. */

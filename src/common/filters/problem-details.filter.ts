@@ -16,6 +16,7 @@ import {
   type ProblemDetails,
 } from 'src/common/problem/problem-details';
 import { PrometheusService } from 'src/observability/prometheus.service';
+import { loggedRequest } from 'src/observability/logger.options';
 import { requestIdOf } from 'src/observability/request-id';
 
 export const DOMAIN_PROBLEMS: Record<
@@ -93,7 +94,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const response = http.getResponse<FastifyReply>();
-    const problem = this.toProblem(exception, request.originalUrl);
+    const problem = this.toProblem(exception, request);
     if (response.sent) {
       // A streamed body already started; the connection is the only thing left to end.
       response.raw.end();
@@ -117,7 +118,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       .send(JSON.stringify(body));
   }
 
-  private toProblem(exception: unknown, instance: string): ProblemDetails {
+  private toProblem(exception: unknown, request: FastifyRequest): ProblemDetails {
+    const instance = request.originalUrl;
     if (exception instanceof DomainError) {
       const { status, type, title } = DOMAIN_PROBLEMS[exception.kind];
       return {
@@ -140,9 +142,13 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         instance,
       };
     }
+    // With the request it failed, as on its access line.
     this.logger.error(
+      {
+        req: loggedRequest(request),
+        err: exception instanceof Error ? exception : new Error(String(exception)),
+      },
       `Unexpected error on ${instance}`,
-      exception instanceof Error ? exception.stack : String(exception),
     );
     return {
       type: PROBLEM_TYPES.generic,

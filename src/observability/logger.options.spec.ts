@@ -1,13 +1,11 @@
-import { IncomingMessage, ServerResponse } from 'node:http';
-import { Socket } from 'node:net';
 import { pino, stdTimeFunctions } from 'pino';
-import { pinoHttp } from 'pino-http';
 import {
   accessLevelOf,
   accessMessageOf,
   isoTimePerMillisecond,
-  pinoHttpOptions,
-} from 'src/observability/pino-http.options';
+  logAccess,
+  loggerOptions,
+} from 'src/observability/logger.options';
 
 const JSON_LOGS = { level: 'info', format: 'json', bufferMaxBytes: 1 << 20 } as const;
 
@@ -17,20 +15,16 @@ function captureLines(): { lines: string[]; stream: { write(line: string): void 
   return { lines, stream: { write: (line: string) => lines.push(line) } };
 }
 
-/** Runs one request through pino-http with the service's options and returns its access line. */
-function accessLineFor(
-  url: string,
-  overrides: Partial<ReturnType<typeof pinoHttpOptions>> = {},
-): string {
+/** The access line of one refused request (414), written with the service's options. */
+function accessLineFor(url: string, id = 'r-1'): string {
   const { lines, stream } = captureLines();
-  const middleware = pinoHttp({ ...pinoHttpOptions(JSON_LOGS), ...overrides }, stream);
-  const request = new IncomingMessage(new Socket());
-  request.method = 'GET';
-  request.url = url;
-  const response = new ServerResponse(request);
-  middleware(request, response);
-  response.statusCode = 414;
-  response.emit('finish');
+  logAccess(
+    pino(loggerOptions(JSON_LOGS), stream),
+    { id, method: 'GET', url },
+    '/health',
+    414,
+    2.4,
+  );
   expect(lines).toHaveLength(1);
   return lines[0];
 }
@@ -79,7 +73,29 @@ describe(accessMessageOf.name, () => {
   });
 });
 
-describe(pinoHttpOptions.name, () => {
+describe(logAccess.name, () => {
+  it('should write one line with the request, route, status and whole milliseconds', () => {
+    const line = JSON.parse(accessLineFor('/health?x=1', 'trace-42')) as Record<string, unknown>;
+    expect(line).toEqual({
+      level: 'warn',
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      req: { id: 'trace-42', method: 'GET', url: '/health?x=1' },
+      route: '/health',
+      res: { statusCode: 414 },
+      responseTime: 2,
+      msg: 'GET /health 414',
+    });
+  });
+
+  it('should write nothing below the configured level', () => {
+    const { lines, stream } = captureLines();
+    const logger = pino(loggerOptions({ ...JSON_LOGS, level: 'warn' }), stream);
+    logAccess(logger, { id: 'r-1', method: 'GET', url: '/health' }, '/health', 200, 1);
+    expect(lines).toEqual([]);
+  });
+});
+
+describe(loggerOptions.name, () => {
   it('should keep a 30 KB URL to a line under 4 KB that records its length', () => {
     const url = `/v1/datasets/sales/analysis?metrics=${'%E0'.repeat(10_000)}`;
     expect(url.length).toBe(30_036);
@@ -91,14 +107,14 @@ describe(pinoHttpOptions.name, () => {
 
   it('should cut a long request id to 256 bytes', () => {
     const id = 'i'.repeat(300);
-    const line = accessLineFor('/health/live', { genReqId: () => id });
+    const line = accessLineFor('/health/live', id);
     const { req } = JSON.parse(line) as { req: { id: string } };
     expect(req.id).toBe(`${'i'.repeat(256)}…[truncated from 300 chars]`);
   });
 
   it('should cut long messages, fields and error stacks', () => {
     const { lines, stream } = captureLines();
-    const logger = pino(pinoHttpOptions(JSON_LOGS), stream);
+    const logger = pino(loggerOptions(JSON_LOGS), stream);
     const echoed = 'z'.repeat(20_000);
     logger.warn({ errors: [{ parameter: 'metrics', message: echoed }] }, `Refused ${echoed}`);
     const error = new Error(`Unknown metric ${echoed}`);

@@ -1,12 +1,11 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   stdSerializers,
-  type LevelWithSilent,
+  type Level,
   type LogFn,
   type Logger,
+  type LoggerOptions,
   type SerializedError,
 } from 'pino';
-import type { Options, StdSerializedResults } from 'pino-http';
 import type { LoggingConfig } from 'src/config/logging.config';
 import {
   HEADER_VALUE_LOG_BYTES,
@@ -16,28 +15,18 @@ import {
   truncateForLog,
   URL_LOG_BYTES,
 } from 'src/observability/log-truncation';
-import { assignRequestId } from 'src/observability/request-id';
-import { routeTemplateOf } from 'src/observability/route-template';
 
-/** Level of an access line; shared with answers served from the response cache. */
-export function accessLevelOf(status: number, failed = false): LevelWithSilent {
+/** Level of an access line: 4xx are warnings, 5xx and failed answers errors. */
+export function accessLevelOf(status: number, failed = false): Level {
   if (failed || status >= 500) {
     return 'error';
   }
   return status >= 400 ? 'warn' : 'info';
 }
 
-/** Message of an access line; shared with answers served from the response cache. */
+/** Message of an access line: method, route template and status. */
 export function accessMessageOf(method: string | undefined, route: string, status: number): string {
   return `${method} ${route} ${status}`;
-}
-
-function accessLevel(
-  _request: IncomingMessage,
-  response: ServerResponse,
-  error?: Error,
-): LevelWithSilent {
-  return accessLevelOf(response.statusCode, Boolean(error));
 }
 
 let stampedAtMs = Number.NaN;
@@ -54,10 +43,6 @@ export function isoTimePerMillisecond(): string {
     stamp = `,"time":"${new Date(now).toISOString()}"`;
   }
   return stamp;
-}
-
-function accessMessage(request: IncomingMessage, response: ServerResponse): string {
-  return accessMessageOf(request.method, routeTemplateOf(request), response.statusCode);
 }
 
 const truncateText = (text: unknown): unknown =>
@@ -81,16 +66,12 @@ function serializeError(error: Error): SerializedError {
   };
 }
 
-interface AccessFields {
-  res: ServerResponse;
-  responseTime: number;
-}
-
 /**
- * pino-http settings: one access line per request (method, URL, route template, status, duration,
- * request id), and the same `req` binding on every line logged while handling it.
+ * pino settings of the service's one logger: level names and ISO times, and every value a request
+ * can inflate cut so that a line stays a few KB whatever was sent (the fields of each call, its
+ * message, the request and error serializers).
  */
-export function pinoHttpOptions(config: LoggingConfig): Options {
+export function loggerOptions(config: LoggingConfig): LoggerOptions {
   const pretty = config.format === 'pretty';
   return {
     level: config.level,
@@ -102,8 +83,6 @@ export function pinoHttpOptions(config: LoggingConfig): Options {
           },
         }
       : {}),
-    // Every value a request can inflate is cut, so a line stays a few KB whatever was sent: the
-    // fields of each call, its message, and below, the request and error serializers.
     hooks: { logMethod: truncateArguments },
     formatters: {
       log: truncateFields,
@@ -112,30 +91,62 @@ export function pinoHttpOptions(config: LoggingConfig): Options {
     },
     timestamp: isoTimePerMillisecond,
     base: undefined,
-    genReqId: assignRequestId,
     serializers: {
       // Headers stay out of the logs: they may carry credentials and add nothing to the access line.
-      req: ({ id, method, url }: StdSerializedResults['req']) => ({
-        id: typeof id === 'string' ? truncateForLog(id, HEADER_VALUE_LOG_BYTES) : id,
+      req: ({ id, method, url }: AccessRequest) => ({
+        id: truncateForLog(id, HEADER_VALUE_LOG_BYTES),
         method,
         url: truncateForLog(url, URL_LOG_BYTES),
       }),
-      res: ({ statusCode }: StdSerializedResults['res']) => ({ statusCode }),
       err: serializeError,
     },
-    customLogLevel: accessLevel,
-    customSuccessMessage: accessMessage,
-    customErrorMessage: accessMessage,
-    customSuccessObject: (request, _response, { res, responseTime }: AccessFields) => ({
-      route: routeTemplateOf(request),
-      res,
-      responseTime,
-    }),
-    // The problem filter already logged any unexpected error with its stack, in request context.
-    customErrorObject: (request, _response, _error, { res, responseTime }: AccessFields) => ({
-      route: routeTemplateOf(request),
-      res,
-      responseTime,
-    }),
   };
+}
+
+/** What an access line says of the request; the URL and id are cut by the `req` serializer. */
+export interface AccessRequest {
+  readonly id: string;
+  readonly method: string;
+  readonly url: string;
+}
+
+/**
+ * The `req` field of a line. A class instance, so that the field formatter (which cuts plain
+ * objects' strings to `TEXT_LOG_BYTES`) leaves it to the `req` serializer and its own bounds.
+ */
+class LoggedRequest implements AccessRequest {
+  constructor(
+    readonly id: string,
+    readonly method: string,
+    readonly url: string,
+  ) {}
+}
+
+/** A request as its log lines name it. */
+export function loggedRequest({ id, method, url }: AccessRequest): AccessRequest {
+  return new LoggedRequest(id, method, url);
+}
+
+/** One request's access line: method, URL, route template, status, duration and request id. */
+export function logAccess(
+  logger: Logger,
+  req: AccessRequest,
+  route: string,
+  statusCode: number,
+  responseTimeMs: number,
+): void {
+  const level = accessLevelOf(statusCode);
+  // Below LOG_LEVEL the line is never built.
+  if (!logger.isLevelEnabled(level)) {
+    return;
+  }
+  logger[level](
+    {
+      req: loggedRequest(req),
+      route,
+      res: { statusCode },
+      responseTime: Math.round(responseTimeMs),
+    },
+    accessMessageOf(req.method, route, statusCode),
+  );
 }
