@@ -1,9 +1,11 @@
 /**
  * Live data bench: upload-to-visible latency of 10k-row uploads into a large dataset, and query
  * latency while such uploads arrive every second, against the same queries with no uploads, in
- * one run on one server.
+ * one run on one server. Also the latency of a query the delta tables cannot answer (a running
+ * total, answered from the merged table of its version) under the same stream, and the background
+ * merges' durations from /metrics.
  *
- *   node bench/live-data.mjs [--rows=1e7] [--uploads=10] [--stream-seconds=20]
+ *   node bench/live-data.mjs [--rows=1e7] [--uploads=10] [--stream-seconds=20] [--v2-seconds=10]
  *
  * Needs `npm run build` (dist/) and writes nothing outside a temporary DATA_DIR and bench/data.
  */
@@ -29,9 +31,13 @@ const UPLOADS = Number(args.uploads ?? process.env.BENCH_LIVE_UPLOADS ?? 10);
 const STREAM_SECONDS = Number(
   args['stream-seconds'] ?? process.env.BENCH_LIVE_STREAM_SECONDS ?? 20,
 );
+const V2_SECONDS = Number(args['v2-seconds'] ?? process.env.BENCH_LIVE_V2_SECONDS ?? 10);
 const UPLOAD_ROWS = 10_000;
 const KEY = 'bench-live-data-key-0123456789abcdef0123';
 const QUERY = '/v1/datasets/sales/analysis?metrics=mean,median,max&countries=AR,CL&years=2024';
+/** A running total, which needs the merged table of its version (see README, "Live data"). */
+const V2_QUERY =
+  '/v1/datasets/sales/analysis?metrics=sum,median&countries=UY&groupBy=month&years=2026&cumulative=true';
 
 function csvOfUpload(i) {
   const lines = ['country,value,fecha'];
@@ -79,14 +85,14 @@ async function rowsNow(base, agent) {
 }
 
 /** Sequential queries for `seconds`; the latency of each, in ms. */
-async function queryLatencies(base, seconds) {
+async function queryLatencies(base, seconds, query = QUERY) {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const samples = [];
   const until = nowMs() + seconds * 1000;
   try {
     while (nowMs() < until) {
       const t0 = nowMs();
-      const { status } = await httpGet(base + QUERY, agent);
+      const { status } = await httpGet(base + query, agent);
       samples.push(nowMs() - t0);
       if (status !== 200) {
         throw new Error(`query answered ${status}`);
@@ -155,8 +161,14 @@ try {
     }
   })();
   const loaded = await queryLatencies(server.base, STREAM_SECONDS);
+  const loadedV2 = await queryLatencies(server.base, V2_SECONDS, V2_QUERY);
   streaming = false;
   await stream;
+  const metrics = (await httpGet(`${server.base}/metrics`)).body;
+  const metric = (name) =>
+    Number(new RegExp(`^${name}\\{dataset="sales"\\} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+  const merges = metric('dataset_merge_duration_seconds_count');
+  const mergeMeanMs = (1000 * metric('dataset_merge_duration_seconds_sum')) / merges;
 
   const result = {
     rows: ROWS,
@@ -164,8 +176,12 @@ try {
     uploadToVisibleMs: describe(visible),
     queryWithoutUploadsMs: describe(quiet),
     queryUnderUploadStreamMs: describe(loaded),
+    runningTotalUnderUploadStreamMs: describe(loadedV2),
     uploadsDuringStream: streamed,
+    merges,
+    mergeMeanMs,
     query: QUERY,
+    runningTotalQuery: V2_QUERY,
   };
   console.log(`live data, ${ROWS} rows, ${UPLOAD_ROWS}-row uploads`);
   console.log(
@@ -177,12 +193,21 @@ try {
   console.log(
     `  query, 1 upload/s  p50 ${result.queryUnderUploadStreamMs.p50.toFixed(2)} ms  p99 ${result.queryUnderUploadStreamMs.p99.toFixed(2)} ms  (${loaded.length} queries, ${streamed} uploads; target p99 < 5 ms)`,
   );
+  console.log(
+    `  running total, 1 upload/s  p50 ${result.runningTotalUnderUploadStreamMs.p50.toFixed(1)} ms  p99 ${result.runningTotalUnderUploadStreamMs.p99.toFixed(1)} ms  (${loadedV2.length} queries; answered from the merged table of its version)`,
+  );
+  console.log(`  background merges  ${merges}, mean ${mergeMeanMs.toFixed(0)} ms each`);
   const file = join(
     RESULTS_DIR,
     `live-data-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
   );
   writeFileSync(file, JSON.stringify(result, null, 2));
   console.log(`  full results: ${file}`);
+} catch (error) {
+  console.error(
+    `live data bench failed: ${error.message}\nlast server lines:\n${server.tail.join('\n')}`,
+  );
+  process.exitCode = 1;
 } finally {
   await server.stop();
   rmSync(dataDir, { recursive: true, force: true });

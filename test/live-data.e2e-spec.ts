@@ -409,3 +409,62 @@ describe('live data with an unwritable DATA_DIR', () => {
     }
   });
 });
+
+describe('live data: delta tables and background merges', () => {
+  let folder: string;
+  let app: INestApplication;
+  let server: Server;
+
+  beforeAll(async () => {
+    folder = mkdtempSync(join(tmpdir(), 'live-data-deltas-e2e-'));
+    copyFileSync(join(FIXTURES, 'e2e', 'sales.csv'), join(folder, 'sales.csv'));
+    app = await createTestApp({
+      API_KEYS: KEY,
+      DATA_PATH: join(folder, 'sales.csv'),
+      DATA_DIR: join(folder, 'parts'),
+    });
+    server = app.getHttpServer() as Server;
+  });
+
+  afterAll(async () => {
+    await app.close();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  const results = async (query: string): Promise<Record<string, unknown>[]> =>
+    (await request(server).get(`/v1/datasets/sales/analysis?${query}`).expect(200)).body.results;
+
+  it('should answer medians and running totals over the upload as soon as it is acknowledged', async () => {
+    await request(server)
+      .post('/v1/datasets/sales/rows')
+      .set('Authorization', AUTH)
+      .set('Content-Type', 'text/csv')
+      .send(`${HEADER}AR,500,01/01/2026\nAR,700.25,01/02/2026\n`)
+      .expect(201);
+    // AR: 100, 200, 300, 400 from the file, 500 and 700.25 uploaded.
+    expect(await results('metrics=count,median,sum,max&countries=AR&groupBy=none')).toEqual([
+      { count: 6, median: 350, sum: 2200.25, max: 700.25 },
+    ]);
+    // A running total needs the merged table of this version; it must still count the upload.
+    const running = await results(
+      'metrics=sum&countries=AR&groupBy=month&years=2026&cumulative=true',
+    );
+    expect(running.map(({ sum }) => sum)).toEqual([500, 1200.25]);
+  }, 120_000);
+
+  it('should report merge durations and the tables answering each dataset', async () => {
+    let metrics = '';
+    for (let attempt = 0; attempt < 600; attempt++) {
+      metrics = (await request(server).get('/metrics').expect(200)).text;
+      if (/^dataset_index_parts\{dataset="sales"\} 1$/m.test(metrics)) {
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(metrics).toMatch(/^dataset_index_parts\{dataset="sales"\} 1$/m);
+    expect(metrics).toMatch(/^dataset_merge_duration_seconds_count\{dataset="sales"\} [1-9]/m);
+    expect(await results('metrics=count,median&countries=AR&groupBy=none')).toEqual([
+      { count: 6, median: 350 },
+    ]);
+  }, 120_000);
+});

@@ -1,9 +1,18 @@
-import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Optional,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { formatIsoDate } from 'src/common/calendar/day-number';
 import { dataConfig, type DatasetConfig } from 'src/config/data.config';
 import {
   ColumnarSalesTable,
+  LayeredSalesTable,
+  TableMerger,
   concatSalesColumns,
   type DatasetQuery,
   type DatasetQueryResult,
@@ -16,6 +25,7 @@ import type { DatasetFolder } from 'src/data/live/dataset-folder';
 import { baseVersionId, nextVersionId } from 'src/data/live/version-ids';
 import type { VersionRecord, VersionSource } from 'src/data/live/version-log';
 import { DatasetLoadObserver } from 'src/data/dataset-load.observer';
+import { DatasetWriteObserver } from 'src/data/live/dataset-write.observer';
 import {
   DatasetRepository,
   type BackendStatus,
@@ -27,9 +37,11 @@ import { DatasetNotFoundError } from 'src/data/errors/dataset-not-found.error';
 /**
  * One version of a dataset in memory. It is immutable: a new version replaces the whole object in
  * one assignment, so a query (synchronous, see the engine's contract) runs on one version only.
+ * Its table is a main table plus the uploads since the last merge, as delta tables; a background
+ * merge replaces it with the same rows in fewer parts.
  */
 export interface LoadedDataset {
-  readonly table: ColumnarSalesTable;
+  readonly table: LayeredSalesTable;
   readonly summary: DatasetSummary;
   /** The version log's record of this version. */
   readonly version: VersionRecord;
@@ -45,17 +57,32 @@ const PROGRESS_LOG_MIN_BYTES = 20 * 1024 * 1024;
  * server listens, into an indexed columnar table held in memory.
  */
 @Injectable()
-export class CsvDatasetRepository extends DatasetRepository implements OnModuleInit {
+export class CsvDatasetRepository
+  extends DatasetRepository
+  implements OnModuleInit, OnModuleDestroy
+{
   private readonly logger = new Logger(CsvDatasetRepository.name);
   private readonly datasets = new Map<string, LoadedDataset>();
+  private readonly merger = new TableMerger();
+  /** The merge of each layered version started so far: one per version, shared by its readers. */
+  private readonly merges = new WeakMap<LayeredSalesTable, Promise<ColumnarSalesTable>>();
+  private destroyed = false;
+  /** Datasets whose background merging is running. */
+  private readonly merging = new Map<string, Promise<void>>();
 
   constructor(
     @Inject(dataConfig.KEY) private readonly config: ConfigType<typeof dataConfig>,
     private readonly folders: DatasetFolders,
     private readonly generation: DataGeneration,
     @Optional() private readonly loadObserver?: DatasetLoadObserver,
+    @Optional() private readonly writeObserver?: DatasetWriteObserver,
   ) {
     super();
+  }
+
+  onModuleDestroy(): void {
+    this.destroyed = true;
+    this.merger.close();
   }
 
   async onModuleInit(): Promise<void> {
@@ -86,10 +113,40 @@ export class CsvDatasetRepository extends DatasetRepository implements OnModuleI
     return this.load(config, config.path ?? '', 'reload');
   }
 
+  /**
+   * Merges the dataset's delta tables into its main table in the background (on the merge
+   * thread), again and again until none is left; a call while that runs changes nothing, as the
+   * running merging picks up the new deltas when its merge ends.
+   */
+  mergeInBackground(dataset: string): void {
+    if (this.merging.has(dataset)) {
+      return;
+    }
+    const run = (async () => {
+      for (let table = this.get(dataset).table; table.deltas.length > 0;) {
+        await this.mergedTable(dataset, table);
+        table = this.get(dataset).table;
+      }
+    })()
+      .catch((error: Error) => {
+        // The deltas keep answering queries; the next upload tries again.
+        if (!this.destroyed) {
+          this.logger.error(`Merging dataset '${dataset}' failed: ${error.message}`);
+        }
+      })
+      .finally(() => this.merging.delete(dataset));
+    this.merging.set(dataset, run);
+  }
+
+  /** Resolves once the dataset's background merging (if any) has ended. */
+  async mergesSettled(dataset: string): Promise<void> {
+    await this.merging.get(dataset);
+  }
+
   /** The summary of a version with more rows, as `install` needs it. */
   summarize(
     config: DatasetConfig,
-    table: ColumnarSalesTable,
+    table: LayeredSalesTable,
     base: Pick<DatasetSummary, 'sha256' | 'rejectedRows' | 'rejectedExamples'>,
     version: string,
   ): DatasetSummary {
@@ -128,8 +185,11 @@ export class CsvDatasetRepository extends DatasetRepository implements OnModuleI
     return Promise.resolve(this.get(dataset).summary);
   }
 
-  query(dataset: string, query: DatasetQuery): Promise<DatasetQueryResult> {
-    return Promise.resolve(this.get(dataset).table.query(query));
+  async query(dataset: string, query: DatasetQuery): Promise<DatasetQueryResult> {
+    const { table } = this.get(dataset);
+    // Combined from the layers of this version, or (windows, running totals, comparisons; float
+    // arithmetic) from the merged table of this very version, which may take a merge to build.
+    return table.query(query) ?? (await this.mergedTable(dataset, table)).query(query);
   }
 
   versionOf(dataset: string): Promise<string> {
@@ -148,6 +208,40 @@ export class CsvDatasetRepository extends DatasetRepository implements OnModuleI
       rows += summary.rows;
     }
     return rows;
+  }
+
+  /**
+   * One table of every row of a layered version, merged on the merge thread once per version.
+   * When it is done, it replaces the layers it merged in whatever version is current then (which
+   * may have more deltas on top), unless a reload replaced the main table meanwhile.
+   */
+  private mergedTable(dataset: string, snapshot: LayeredSalesTable): Promise<ColumnarSalesTable> {
+    let merge = this.merges.get(snapshot);
+    if (merge === undefined) {
+      const started = process.hrtime.bigint();
+      merge = this.merger.merge(snapshot.parts).then((merged) => {
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        const current = this.get(dataset);
+        const { table } = current;
+        const merges = snapshot.deltas.length;
+        if (
+          table.main === snapshot.main &&
+          snapshot.deltas.every((delta, i) => table.deltas[i] === delta)
+        ) {
+          // The same rows in fewer parts: the version, its summary and its ETag stay.
+          const rebased = table.rebasedOn(merged, merges);
+          this.datasets.set(dataset, { ...current, table: rebased });
+          this.writeObserver?.mergeFinished(dataset, seconds, rebased.parts.length);
+        } else {
+          this.writeObserver?.mergeFinished(dataset, seconds, table.parts.length);
+        }
+        return merged;
+      });
+      // A failed merge is tried again by the next reader rather than remembered.
+      merge.catch(() => this.merges.delete(snapshot));
+      this.merges.set(snapshot, merge);
+    }
+    return merge;
   }
 
   private get(name: string): LoadedDataset {
@@ -185,8 +279,10 @@ export class CsvDatasetRepository extends DatasetRepository implements OnModuleI
     });
     const folder = await this.folders.folderOf(dataset.name);
     const parts = await this.loadParts(dataset, folder);
-    const table = ColumnarSalesTable.build(
-      parts.length === 0 ? loaded.columns : concatSalesColumns([loaded.columns, ...parts]),
+    const table = LayeredSalesTable.of(
+      ColumnarSalesTable.build(
+        parts.length === 0 ? loaded.columns : concatSalesColumns([loaded.columns, ...parts]),
+      ),
     );
     const version = await this.recordLoad(dataset, folder, source, loaded, table.rowCount);
     const summary = this.summarize(

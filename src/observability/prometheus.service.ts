@@ -84,7 +84,7 @@ export class PrometheusService implements DatasetLoadObserver, DatasetWriteObser
 
   private readonly mergeSeconds = new Histogram({
     name: 'dataset_merge_duration_seconds',
-    help: 'Time to build the index of a new version with an upload merged in, by dataset',
+    help: "Background merges of a dataset's delta tables into its main table (on the merge thread), by dataset",
     labelNames: ['dataset'] as const,
     buckets: DURATION_BUCKETS,
     registers: [this.registry],
@@ -93,6 +93,13 @@ export class PrometheusService implements DatasetLoadObserver, DatasetWriteObser
   private readonly datasetParts = new Gauge({
     name: 'dataset_parts',
     help: 'Uploaded part files per dataset',
+    labelNames: ['dataset'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly datasetIndexParts = new Gauge({
+    name: 'dataset_index_parts',
+    help: "Tables answering each dataset's queries: its main table plus the delta tables of uploads not merged yet",
     labelNames: ['dataset'] as const,
     registers: [this.registry],
   });
@@ -143,17 +150,21 @@ export class PrometheusService implements DatasetLoadObserver, DatasetWriteObser
     dataset: string,
     record: VersionRecord,
     parts: number,
-    mergeSeconds?: number,
+    indexParts: number,
   ): void {
     const labels = { dataset };
     this.datasetRows.set(labels, record.rows);
     this.datasetParts.set(labels, parts);
+    this.datasetIndexParts.set(labels, indexParts);
     if (record.source === 'upload') {
       this.rowsAppended.inc(labels, record.rowsAdded);
     }
-    if (mergeSeconds !== undefined) {
-      this.mergeSeconds.observe(labels, mergeSeconds);
-    }
+  }
+
+  mergeFinished(dataset: string, seconds: number, indexParts: number): void {
+    const labels = { dataset };
+    this.mergeSeconds.observe(labels, seconds);
+    this.datasetIndexParts.set(labels, indexParts);
   }
 
   uploadFinished(dataset: string, outcome: string, seconds: number): void {

@@ -17,7 +17,7 @@ import { DatasetWriteObserver } from 'src/data/live/dataset-write.observer';
 import { KeyedLock } from 'src/data/live/keyed-lock';
 import { nextVersionId } from 'src/data/live/version-ids';
 import type { VersionRecord } from 'src/data/live/version-log';
-import { ColumnarSalesTable, concatSalesColumns } from 'src/engine';
+import { ColumnarSalesTable } from 'src/engine';
 
 /** An upload's CSV bytes, already written to a staging file and fsynced. */
 export interface StagedUpload {
@@ -36,10 +36,12 @@ export interface UploadOutcome {
  * Appends uploads to in-memory datasets and reloads them. Per dataset, one write at a time
  * (so none builds on a stale version), and each one all or nothing:
  * 1. the staged bytes are validated with the loader, with the dataset's format and rules;
- * 2. the new table is built beside the one serving queries;
+ * 2. the upload's rows are indexed as a small delta table (milliseconds), beside the version
+ *    serving queries;
  * 3. the part is renamed into place (durable), then its version line is appended and fsynced:
  *    that line is the commit;
- * 4. the new version is installed, and only then is the upload acknowledged.
+ * 4. the new version (the current one with the delta on top) is installed, and only then is the
+ *    upload acknowledged; a background merge then folds the deltas into the main table.
  * A crash before step 3's fsync leaves nothing behind once the folder is reopened.
  */
 @Injectable()
@@ -115,7 +117,12 @@ export class MemoryDatasetWriter {
         throw error;
       }
       this.repository.install(loaded);
-      this.observer?.versionInstalled(loaded.summary.name, loaded.version, partsOf(loaded));
+      this.observer?.versionInstalled(
+        loaded.summary.name,
+        loaded.version,
+        partsOf(loaded),
+        loaded.table.parts.length,
+      );
       return loaded.version;
     });
   }
@@ -151,6 +158,10 @@ export class MemoryDatasetWriter {
     staged: StagedUpload,
     idempotencyKey: string | null,
   ): Promise<UploadOutcome> {
+    if (this.writable(dataset).table.deltas.length >= MAX_DELTAS) {
+      // Memory and query cost grow with the deltas: wait for the merge to fold them in.
+      await this.repository.mergesSettled(dataset);
+    }
     const current = this.writable(dataset);
     const { folder, config } = current;
     if (idempotencyKey !== null) {
@@ -180,11 +191,7 @@ export class MemoryDatasetWriter {
       }
       throw error;
     }
-    const mergeStarted = process.hrtime.bigint();
-    const table = ColumnarSalesTable.build(
-      concatSalesColumns([current.table.toColumns(), part.columns]),
-    );
-    const mergeSeconds = Number(process.hrtime.bigint() - mergeStarted) / 1e9;
+    const delta = ColumnarSalesTable.build(part.columns);
     const name = await folder.commitPart(staged.file, part.sha256);
     const record: VersionRecord = {
       version: nextVersionId(
@@ -196,7 +203,7 @@ export class MemoryDatasetWriter {
       createdAt: new Date().toISOString(),
       source: 'upload',
       rowsAdded: part.columns.rowCount,
-      rows: table.rowCount,
+      rows: current.table.rowCount + delta.rowCount,
       rejectedRows: part.rejectedRows,
       idempotencyKey,
       sha256: part.sha256,
@@ -209,14 +216,18 @@ export class MemoryDatasetWriter {
       await folder.discardPart(name).catch(() => undefined);
       throw error;
     }
+    // Read again: a background merge may have swapped the layers (same rows) while this awaited.
+    const latest = this.repository.current(dataset);
+    const table = latest.table.withDelta(delta);
     const loaded: LoadedDataset = {
-      ...current,
+      ...latest,
       table,
-      summary: this.repository.summarize(config, table, current.summary, record.version),
+      summary: this.repository.summarize(config, table, latest.summary, record.version),
       version: record,
     };
     this.repository.install(loaded);
-    this.observer?.versionInstalled(dataset, record, partsOf(loaded), mergeSeconds);
+    this.observer?.versionInstalled(dataset, record, partsOf(loaded), table.parts.length);
+    this.repository.mergeInBackground(dataset);
     return { record, replayed: false };
   }
 
@@ -234,6 +245,12 @@ export class MemoryDatasetWriter {
     return this.repository.current(dataset);
   }
 }
+
+/**
+ * Uploads allowed to wait as delta tables: beyond, an upload waits for the running merge. It bounds
+ * the memory the deltas hold beside the main table and the per-query cost of combining them.
+ */
+const MAX_DELTAS = 32;
 
 function partsOf(loaded: LoadedDataset): number {
   return loaded.folder.log.entries.filter(({ part }) => part !== null).length;

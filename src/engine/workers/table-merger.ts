@@ -24,6 +24,7 @@ export type TableMergeReply =
  */
 export class TableMerger {
   private worker: Worker | null = null;
+  private closed = false;
   private nextId = 0;
   private readonly waiting = new Map<
     number,
@@ -39,8 +40,9 @@ export class TableMerger {
     return merged;
   }
 
-  /** Stops the thread; merges queued after this start a new one. */
+  /** Stops the thread; merges still queued, and later ones, fail. */
   close(): void {
+    this.closed = true;
     const worker = this.worker;
     this.worker = null;
     if (worker !== null) {
@@ -49,6 +51,9 @@ export class TableMerger {
   }
 
   private run(tables: readonly ColumnarSalesTable[]): Promise<ColumnarSalesTable> {
+    if (this.closed) {
+      return Promise.reject(new Error('table merger closed'));
+    }
     const worker = this.thread();
     if (worker === null) {
       return Promise.resolve(
