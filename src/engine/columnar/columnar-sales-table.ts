@@ -516,48 +516,50 @@ export class ColumnarSalesTable {
         previous.push(this.collectGroup(slot, key ?? 0, ranks, intervals));
       }
     });
+    // Groups are built field by field: spreading thousands of window groups cost more than
+    // their selections.
+    const span =
+      window === null || unit === null
+        ? null
+        : this.periodSpan(unit as PeriodUnit, fiscalYearStart);
     const groups = shown.groups.map((group, i): ResultGroup => {
-      let extended: ResultGroup = group;
-      if (current.length > 0) {
-        const g = current[i];
-        extended = {
-          ...group,
-          rows: runs.rows[g],
-          values: this.valuesOf(g, metrics),
-          ...(window !== null && group.period !== null
-            ? {
-                windowPeriods: this.periodsWithData(
-                  group.period,
-                  window,
-                  unit as PeriodUnit,
-                  fiscalYearStart,
-                ),
-              }
-            : {}),
-        };
+      const g = current.length > 0 ? current[i] : -1;
+      const p = previous.length > 0 && runs.rows[previous[i]] > 0 ? previous[i] : -1;
+      if (g < 0 && p < 0) {
+        return group;
       }
-      if (previous.length > 0 && runs.rows[previous[i]] > 0) {
-        const g = previous[i];
-        extended = {
-          ...extended,
-          previous: { rows: runs.rows[g], values: this.valuesOf(g, metrics) },
-        };
+      const extended: {
+        -readonly [K in keyof ResultGroup]: ResultGroup[K];
+      } = {
+        country: group.country,
+        period: group.period,
+        rows: g < 0 ? group.rows : runs.rows[g],
+        values: g < 0 ? group.values : this.valuesOf(g, metrics),
+      };
+      if (g < 0 && group.windowPeriods !== undefined) {
+        extended.windowPeriods = group.windowPeriods;
+      }
+      if (g >= 0 && span !== null && window !== null && group.period !== null) {
+        const key = group.period;
+        extended.windowPeriods = Math.max(
+          0,
+          Math.min(key, span.last) - Math.max(key - window + 1, span.first) + 1,
+        );
+      }
+      if (p >= 0) {
+        extended.previous = { rows: runs.rows[p], values: this.valuesOf(p, metrics) };
       }
       return extended;
     });
     return { matchedRows: shown.matchedRows, groups };
   }
 
-  /** How many of the `window` periods ending with `key` overlap the dataset's date span. */
-  private periodsWithData(
-    key: number,
-    window: number,
-    unit: PeriodUnit,
-    fiscalYearStart: number,
-  ): number {
-    const first = periodOfDay(this.layout.minDay, unit, fiscalYearStart);
-    const last = periodOfDay(this.layout.maxDay, unit, fiscalYearStart);
-    return Math.max(0, Math.min(key, last) - Math.max(key - window + 1, first) + 1);
+  /** The periods holding the dataset's first and last day: a window counts those within. */
+  private periodSpan(unit: PeriodUnit, fiscalYearStart: number): { first: number; last: number } {
+    return {
+      first: periodOfDay(this.layout.minDay, unit, fiscalYearStart),
+      last: periodOfDay(this.layout.maxDay, unit, fiscalYearStart),
+    };
   }
 
   /** The country ranks whose rows a shown group's slot holds. */
