@@ -1,0 +1,84 @@
+/**
+ * Server CPU time per request: the built server's utime + stime (all threads, /proc/<pid>/stat)
+ * before and after a fixed number of requests sent by autocannon (10 connections), after a
+ * warm-up. Steadier than req/s on a shared machine, since it counts only the server's own work.
+ *
+ *   node bench/request-cpu.mjs <canonical|health|distinct> [requests] [dist folder]
+ *
+ * Same settings as the throughput rows of run.mjs (LOG_LEVEL=info, rate limit on and never
+ * refusing); `distinct` sends a different date range of the v1 analysis per request over the
+ * 1M-row 3-country file (`npm run bench` makes it). Give another build's folder (a copy of
+ * `dist/` from an earlier commit, inside the repository so its modules resolve) to compare.
+ * Linux only.
+ */
+import autocannon from 'autocannon';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { httpGet, startServer } from './lib/http-bench.mjs';
+import { DATA_DIR, ROOT_DIR, SAMPLE_CSV } from './lib/paths.mjs';
+
+const [kind = 'canonical', requestsArg = '6000', distFolder = 'dist'] = process.argv.slice(2);
+const requests = Number(requestsArg);
+const CANONICAL_PATH =
+  '/data_analysis?mean=true&median=true&max_value=true&include_ar=true&include_cl=true&include_uy=true';
+
+function distinctPath(index) {
+  const day = (n) => new Date(Date.UTC(2015, 0, 1) + n * 86_400_000).toISOString().slice(0, 10);
+  const from = index % 3650;
+  const to = from + 30 + (Math.floor(index / 3650) % 300);
+  return `/v1/datasets/sales/analysis?metrics=mean,median,max&from=${day(from)}&to=${day(to)}`;
+}
+
+/** CPU microseconds the process has used, all threads (clock ticks of 10 ms). */
+function cpuMicros(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+const server = await startServer({
+  label: 'server',
+  args: [join(ROOT_DIR, distFolder, 'main.js')],
+  cwd: ROOT_DIR,
+  env: {
+    LOG_LEVEL: 'info',
+    NODE_ENV: 'production',
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    DATA_PATH: kind === 'distinct' ? join(DATA_DIR, 'sales-3c-1M.csv') : SAMPLE_CSV,
+  },
+  timeoutMs: 10 * 60_000,
+});
+try {
+  let next = 0;
+  const options = (amount) =>
+    kind === 'distinct'
+      ? {
+          url: server.base,
+          connections: 10,
+          amount,
+          requests: [{ setupRequest: (request) => ({ ...request, path: distinctPath(next++) }) }],
+        }
+      : {
+          url: server.base + (kind === 'health' ? '/health' : CANONICAL_PATH),
+          connections: 10,
+          amount,
+        };
+  const { status } = await httpGet(options(1).url + (kind === 'distinct' ? distinctPath(0) : ''));
+  if (status !== 200) {
+    throw new Error(`${kind} answered ${status}`);
+  }
+  await autocannon(options(Math.min(3000, requests)));
+  const before = cpuMicros(server.pid);
+  const result = await autocannon(options(requests));
+  const micros = cpuMicros(server.pid) - before;
+  console.log(
+    JSON.stringify({
+      kind,
+      dist: distFolder,
+      requests,
+      cpuMicrosPerRequest: Math.round(micros / requests),
+      non2xx: result.non2xx,
+    }),
+  );
+} finally {
+  await server.stop();
+}
