@@ -518,10 +518,7 @@ export class ColumnarSalesTable {
     });
     // Groups are built field by field: spreading thousands of window groups cost more than
     // their selections.
-    const span =
-      window === null || unit === null
-        ? null
-        : this.periodSpan(unit as PeriodUnit, fiscalYearStart);
+    const span = window === null || unit === null ? null : this.periodSpan(unit, fiscalYearStart);
     const groups = shown.groups.map((group, i): ResultGroup => {
       const g = current.length > 0 ? current[i] : -1;
       const p = previous.length > 0 && runs.rows[previous[i]] > 0 ? previous[i] : -1;
