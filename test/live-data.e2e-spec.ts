@@ -445,7 +445,7 @@ describe('live data: delta tables and background merges', () => {
     expect(await results('metrics=count,median,sum,max&countries=AR&groupBy=none')).toEqual([
       { count: 6, median: 350, sum: 2200.25, max: 700.25 },
     ]);
-    // A running total needs the merged table of this version; it must still count the upload.
+    // A running total combines the main table and the delta; it must count the upload.
     const running = await results(
       'metrics=sum&countries=AR&groupBy=month&years=2026&cumulative=true',
     );

@@ -187,8 +187,8 @@ export class CsvDatasetRepository
 
   async query(dataset: string, query: DatasetQuery): Promise<DatasetQueryResult> {
     const { table } = this.get(dataset);
-    // Combined from the layers of this version, or (windows, running totals, comparisons; float
-    // arithmetic) from the merged table of this very version, which may take a merge to build.
+    // Combined from the layers of this version, or (float arithmetic, spreads without exact
+    // squares) from the merged table of this very version, which may take a merge to build.
     return table.query(query) ?? (await this.mergedTable(dataset, table)).query(query);
   }
 

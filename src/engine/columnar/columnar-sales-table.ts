@@ -44,7 +44,12 @@ import {
   type ResultGroup,
 } from 'src/engine/dataset-query';
 import type { SalesColumns } from 'src/engine/sales-columns';
-import type { TableExactness, TablePartials } from 'src/engine/layered/table-partials';
+import type {
+  ExtensionPartial,
+  GroupPartial,
+  TableExactness,
+  TablePartials,
+} from 'src/engine/layered/table-partials';
 
 /**
  * An in-memory sales table indexed for metric queries: every answer combines precomputed
@@ -249,26 +254,94 @@ export class ColumnarSalesTable {
       this.slotsFor(ranks, groupByCountry ? (query.keepCountries ?? null) : null),
       false,
     );
-    const runs = this.runs;
-    const { sumHi, sumLo, squaresHi, squaresLo } = runs.exact;
     const shownGroup = this.shownGroup;
     return {
       matchedRows: shown.matchedRows,
-      groups: shown.groups.map((group, i) => {
-        const g = shownGroup[i];
-        return {
-          country: group.country,
-          period: group.period,
-          rows: group.rows,
-          min: runs.min[g],
-          max: runs.max[g],
-          sumHi: sumHi[g],
-          sumLo: sumLo[g],
-          squaresHi: squaresHi[g],
-          squaresLo: squaresLo[g],
-          handle: g,
-        };
-      }),
+      groups: shown.groups.map((group, i) =>
+        this.partialOf(shownGroup[i], group.country, group.period),
+      ),
+    };
+  }
+
+  /**
+   * For a query with a window, running totals or a comparison, per group of the answer a table of
+   * several tables' rows shows (`shown`: country and period, as `partials` names them), this
+   * table's totals over the rows the group's window or running total covers (`current`; null
+   * when the query has neither) and over its comparison rows (`previous`; null without a
+   * comparison). Handles as in `partials`, until this table's next query.
+   */
+  extensionPartials(
+    query: DatasetQuery,
+    shown: readonly Pick<GroupPartial, 'country' | 'period'>[],
+  ): ExtensionPartial[] {
+    const { countries, years, fromDay, toDay, groupByCountry, period: unit, metrics } = query;
+    const fiscalYearStart = query.fiscalYearStart ?? 1;
+    const ranks = this.selectedCountryRanks(countries);
+    const keep = new Set(groupByCountry ? (query.keepCountries ?? []) : []);
+    const filter = filterIntervals(
+      years === null ? null : new Set(years),
+      fromDay ?? Number.NEGATIVE_INFINITY,
+      toDay ?? Number.POSITIVE_INFINITY,
+      fiscalYearStart,
+    );
+    const window = unit === null ? null : (query.window ?? null);
+    const cumulative = unit !== null && query.cumulative === true;
+    const compare = query.compare ?? null;
+    this.resetRuns(metrics);
+    this.spansOf = -1;
+    const intervals: number[] = [];
+    const collected = shown.map(({ country, period: key }) => {
+      // The group's country ranks in this table: a country it may lack, or those folding into OTHER.
+      let slot = -1;
+      let groupRanks: readonly number[] = ranks;
+      if (country === OTHER_COUNTRY) {
+        slot = this.otherRank;
+        groupRanks = ranks.filter((rank) => !keep.has(this.layout.countryCodes[rank]));
+      } else if (country !== null) {
+        const rank = this.rankByCode.get(country);
+        slot = rank ?? -1;
+        groupRanks = rank !== undefined && ranks.includes(rank) ? [rank] : [];
+      }
+      let current = -1;
+      let previous = -1;
+      if (unit !== null && key !== null && (window !== null || cumulative)) {
+        const own = periodDays(key, unit, fiscalYearStart);
+        intervals.length = 0;
+        if (window !== null) {
+          const first = periodDays(key - window + 1, unit, fiscalYearStart).first;
+          intervals.push(first, filteredSpan(filter, own)[1]);
+        } else {
+          clipIntervals(filter, Number.NEGATIVE_INFINITY, own.last, intervals);
+        }
+        current = this.collectGroup(slot, key, groupRanks, intervals);
+      }
+      if (compare !== null) {
+        comparisonIntervals(compare, filter, unit, key, fiscalYearStart, intervals);
+        previous = this.collectGroup(slot, key ?? 0, groupRanks, intervals);
+      }
+      return { current, previous, country, key };
+    });
+    return collected.map(({ current, previous, country, key }) => ({
+      current: current < 0 ? null : this.partialOf(current, country, key),
+      previous: previous < 0 ? null : this.partialOf(previous, country, key),
+    }));
+  }
+
+  /** Group g's totals (of the last query) as a `GroupPartial`. */
+  private partialOf(g: number, country: string | null, period: number | null): GroupPartial {
+    const runs = this.runs;
+    const { sumHi, sumLo, squaresHi, squaresLo } = runs.exact;
+    return {
+      country,
+      period,
+      rows: runs.rows[g],
+      min: runs.min[g],
+      max: runs.max[g],
+      sumHi: sumHi[g],
+      sumLo: sumLo[g],
+      squaresHi: squaresHi[g],
+      squaresLo: squaresLo[g],
+      handle: g,
     };
   }
 

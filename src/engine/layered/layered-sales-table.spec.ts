@@ -156,6 +156,7 @@ const yearOf = (day: number): number => new Date(day * 86_400_000).getUTCFullYea
 describe(LayeredSalesTable.name, () => {
   it('should answer like one table of all the rows, after any sequence of uploads, merges and queries', () => {
     let combined = 0;
+    let extended = 0;
     fc.assert(
       fc.property(historyArbitrary, ({ base, steps }) => {
         let layered = LayeredSalesTable.of(
@@ -193,6 +194,9 @@ describe(LayeredSalesTable.name, () => {
           const direct = layered.query(query);
           if (direct !== null && layered.deltas.length > 0) {
             combined++;
+            if ((query.window ?? null) !== null || query.cumulative || query.compare !== null) {
+              extended++;
+            }
           }
           const answer = direct ?? mergeOf(layered).query(query);
           expect(answer).toEqual(reference.query(query));
@@ -227,6 +231,8 @@ describe(LayeredSalesTable.name, () => {
     );
     // The combined path, not only the merged fallback, must have been exercised.
     expect(combined).toBeGreaterThan(30);
+    // Windows, running totals and comparisons among them.
+    expect(extended).toBeGreaterThan(10);
   });
 
   it('should answer a median across the main table and a delta by rank, with exact interpolation', () => {
@@ -260,10 +266,31 @@ describe(LayeredSalesTable.name, () => {
     expect(answer?.groups[0].values).toEqual([3.505, 3, 23.01, 6]);
   });
 
-  it('should leave windows, running totals and comparisons to the merged table', () => {
-    const main = ColumnarSalesTable.build(columnsOf([{ country: 'AR', day: 19800, value: 1 }], 2));
+  it('should combine windows, running totals and comparisons across the layers', () => {
+    // January 2024 (day 19723 is 2024-01-01), February, March: main in January and March, the
+    // delta in February and March.
+    const jan = 19723;
+    const feb = jan + 31;
+    const mar = feb + 29;
+    const main = ColumnarSalesTable.build(
+      columnsOf(
+        [
+          { country: 'AR', day: jan, value: 1 },
+          { country: 'AR', day: mar, value: 4 },
+        ],
+        2,
+      ),
+    );
     const layered = LayeredSalesTable.of(main).withDelta(
-      ColumnarSalesTable.build(columnsOf([{ country: 'AR', day: 19801, value: 2 }], 2)),
+      ColumnarSalesTable.build(
+        columnsOf(
+          [
+            { country: 'AR', day: feb, value: 2 },
+            { country: 'AR', day: mar + 1, value: 8.5 },
+          ],
+          2,
+        ),
+      ),
     );
     const query: DatasetQuery = {
       countries: null,
@@ -272,11 +299,30 @@ describe(LayeredSalesTable.name, () => {
       toDay: null,
       groupByCountry: false,
       period: 'month',
-      metrics: [parseMetricName('sum') as MetricSpec],
+      metrics: ['sum', 'median'].map((name) => parseMetricName(name) as MetricSpec),
     };
-    expect(layered.query(query)?.groups[0].values).toEqual([3]);
-    expect(layered.query({ ...query, cumulative: true })).toBeNull();
-    expect(layered.query({ ...query, window: 2 })).toBeNull();
-    expect(layered.query({ ...query, compare: 'previous_year' })).toBeNull();
+    const jan24 = 2024 * 12;
+    // Running totals: {1}, {1, 2}, {1, 2, 4, 8.5}.
+    expect(layered.query({ ...query, cumulative: true })?.groups).toEqual([
+      { country: null, period: jan24, rows: 1, values: [1, 1] },
+      { country: null, period: jan24 + 1, rows: 2, values: [3, 1.5] },
+      { country: null, period: jan24 + 2, rows: 4, values: [15.5, 3] },
+    ]);
+    // Two-month windows: {1} (one month of the window in the data), {1, 2}, {2, 4, 8.5}.
+    expect(layered.query({ ...query, window: 2 })?.groups).toEqual([
+      { country: null, period: jan24, rows: 1, values: [1, 1], windowPeriods: 1 },
+      { country: null, period: jan24 + 1, rows: 2, values: [3, 1.5], windowPeriods: 2 },
+      { country: null, period: jan24 + 2, rows: 3, values: [14.5, 4], windowPeriods: 2 },
+    ]);
+    // March against February: the comparison's rows come from the delta.
+    expect(layered.query({ ...query, fromDay: mar, compare: 'previous_period' })?.groups).toEqual([
+      {
+        country: null,
+        period: jan24 + 2,
+        rows: 2,
+        values: [12.5, 6.25],
+        previous: { rows: 1, values: [2, 2] },
+      },
+    ]);
   });
 });

@@ -14,6 +14,7 @@ import {
   exactVariance,
 } from 'src/engine/metrics/exact-decimal';
 import { interpolate, quantileRank } from 'src/engine/metrics/metric-math';
+import { periodOfDay } from 'src/common/calendar/periods';
 import type { MetricSpec } from 'src/engine/metrics/metric-names';
 import type { GroupPartial, TableExactness } from 'src/engine/layered/table-partials';
 
@@ -32,9 +33,12 @@ interface MergedExactness {
  *   values: each delta value's place among all is found by counting the main runs' values at most
  *   it (a binary search per run), so only the main table's own selection runs over its rows.
  *
- * Only queries whose answer is combinable that way are answered here (`query` returns null for
- * the others): windows, running totals and comparisons, and datasets in floating-point
- * arithmetic (whose sums depend on the order rows are added in), need the merged table.
+ * - a window, running total or comparison does the same per shown group over the rows it covers:
+ *   the groups come from the layers' own answers, then each layer collects, for each of them,
+ *   its rows in the window, up to the period's end, or in the comparison days.
+ *
+ * Datasets in floating-point arithmetic (whose sums depend on the order rows are added in), and
+ * spreads without exact squares, need the merged table: `query` returns null for them.
  */
 export class LayeredSalesTable {
   readonly rowCount: number;
@@ -134,10 +138,7 @@ export class LayeredSalesTable {
 
   private combinable(query: DatasetQuery): boolean {
     const exact = this.exact;
-    if (exact === null || (query.compare ?? null) !== null || query.cumulative === true) {
-      return false;
-    }
-    if (query.period !== null && (query.window ?? null) !== null) {
+    if (exact === null) {
       return false;
     }
     return (
@@ -146,6 +147,88 @@ export class LayeredSalesTable {
   }
 
   private combine(query: DatasetQuery, exact: MergedExactness): DatasetQueryResult {
+    const unit = query.period;
+    const window = unit === null ? null : (query.window ?? null);
+    const cumulative = unit !== null && query.cumulative === true;
+    const compare = query.compare ?? null;
+    const extended = window !== null || cumulative;
+    // A window or running total replaces the groups' own values, which are then not measured.
+    const { matchedRows, groups: shown } = this.combineShown(query, exact, !extended);
+    if (!extended && compare === null) {
+      return { matchedRows, groups: shown };
+    }
+    const keys = shown.map(({ country, period }) => ({ country, period }));
+    const current = extended
+      ? keys.map(({ country, period }) => new CombinedGroup(country, period))
+      : null;
+    const previous =
+      compare === null
+        ? null
+        : keys.map(({ country, period }) => new CombinedGroup(country, period));
+    for (const layer of this.layers) {
+      if (layer.rowCount === 0) {
+        continue;
+      }
+      const factor = this.factorOf(layer, exact);
+      layer.extensionPartials(query, keys).forEach((partial, i) => {
+        if (current !== null && partial.current !== null && partial.current.rows > 0) {
+          current[i].add(layer, partial.current, factor);
+        }
+        if (previous !== null && partial.previous !== null && partial.previous.rows > 0) {
+          previous[i].add(layer, partial.previous, factor);
+        }
+      });
+    }
+    const range = window === null || unit === null ? null : this.dayRange();
+    const span =
+      range === null || unit === null
+        ? null
+        : {
+            first: periodOfDay(range.fromDay, unit, query.fiscalYearStart ?? 1),
+            last: periodOfDay(range.toDay, unit, query.fiscalYearStart ?? 1),
+          };
+    const groups = shown.map((group, i): ResultGroup => {
+      const own = current?.[i];
+      const earlier = previous !== null && previous[i].rows > 0 ? previous[i] : undefined;
+      const result: { -readonly [K in keyof ResultGroup]: ResultGroup[K] } = {
+        country: group.country,
+        period: group.period,
+        rows: own === undefined ? group.rows : own.rows,
+        values:
+          own === undefined
+            ? group.values
+            : query.metrics.map((metric) => own.metric(metric, exact)),
+      };
+      if (own !== undefined && span !== null && window !== null && group.period !== null) {
+        const key = group.period;
+        result.windowPeriods = Math.max(
+          0,
+          Math.min(key, span.last) - Math.max(key - window + 1, span.first) + 1,
+        );
+      }
+      if (earlier !== undefined) {
+        result.previous = {
+          rows: earlier.rows,
+          values: query.metrics.map((metric) => earlier.metric(metric, exact)),
+        };
+      }
+      return result;
+    });
+    return { matchedRows, groups };
+  }
+
+  /** Exact totals of a layer with fewer fraction digits gain the missing powers of ten. */
+  private factorOf(layer: ColumnarSalesTable, exact: MergedExactness): bigint {
+    const own = layer.exactness() as TableExactness;
+    return BigInt(Math.round(exact.scale / own.scale));
+  }
+
+  /** The groups the query shows (its window, running totals and comparison left out). */
+  private combineShown(
+    query: DatasetQuery,
+    exact: MergedExactness,
+    measure: boolean,
+  ): DatasetQueryResult {
     const groups = new Map<string, CombinedGroup>();
     let matchedRows = 0;
     for (const layer of this.layers) {
@@ -154,9 +237,7 @@ export class LayeredSalesTable {
       }
       const partials = layer.partials(query);
       matchedRows += partials.matchedRows;
-      // Exact totals of a layer with fewer fraction digits gain the missing powers of ten.
-      const own = layer.exactness() as TableExactness;
-      const factor = BigInt(Math.round(exact.scale / own.scale));
+      const factor = this.factorOf(layer, exact);
       for (const partial of partials.groups) {
         const key = `${partial.country}\u0000${partial.period}`;
         let group = groups.get(key);
@@ -174,7 +255,7 @@ export class LayeredSalesTable {
         country: group.country,
         period: group.period,
         rows: group.rows,
-        values: query.metrics.map((metric) => group.metric(metric, exact)),
+        values: measure ? query.metrics.map((metric) => group.metric(metric, exact)) : [],
       })),
     };
   }

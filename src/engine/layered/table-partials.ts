@@ -22,6 +22,16 @@ export interface TablePartials {
   readonly groups: readonly GroupPartial[];
 }
 
+/**
+ * A table's share of one shown group of a query with a window, running totals or a comparison:
+ * its totals over the rows the group's window or running total covers, and over the rows it is
+ * compared with; null where the query asks for neither.
+ */
+export interface ExtensionPartial {
+  readonly current: GroupPartial | null;
+  readonly previous: GroupPartial | null;
+}
+
 /** A table's exact-decimal settings and the largest magnitude of its values. */
 export interface TableExactness {
   /** 10^p: every value is k / scale for an integer k. */
