@@ -105,10 +105,18 @@ describe('uploads to a ClickHouse dataset', () => {
     expect(await totals()).toEqual(before);
   });
 
-  it('should refuse a date ClickHouse cannot store, naming it, and store nothing', async () => {
+  it('should refuse dates ClickHouse cannot store with their lines and column, and store nothing', async () => {
     const before = await totals();
-    const response = await upload(`${HEADER}AR,1,01/06/2026\nAR,2,01/01/1969\n`).expect(422);
-    expect(response.body.defects[0].reason).toMatch(/Data row 2 .* dated 1969-01-01/);
+    const response = await upload(
+      `${HEADER}AR,1,01/06/2026\nAR,"quoted\n",01/06/2026\nAR,2,01/01/1969\nAR,3,01/01/2106\n`,
+    ).expect(422);
+    const range = 'is outside the dates ClickHouse stores (1970-01-01 to 2105-12-31)';
+    expect(response.body.totalDefects).toBe(3);
+    expect(response.body.defects).toEqual([
+      { line: 3, column: 'value', reason: '"quoted\\n" has leading or trailing whitespace' },
+      { line: 5, column: 'fecha', reason: `"01/01/1969" ${range}` },
+      { line: 6, column: 'fecha', reason: `"01/01/2106" ${range}` },
+    ]);
     expect(await totals()).toEqual(before);
   });
 

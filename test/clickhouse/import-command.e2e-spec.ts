@@ -129,16 +129,46 @@ describe('npm run import', () => {
     expect(await rowsInTable()).toBe(before);
   });
 
-  it('should refuse dates ClickHouse cannot store, adding nothing', async () => {
-    const early = join(folder, 'early.csv');
-    writeFileSync(early, 'country,value,fecha\nAR,10,01/01/2024\nAR,11,31/12/1969\n');
+  it('should refuse dates ClickHouse cannot store, naming their lines, adding nothing', async () => {
+    const outside = join(folder, 'outside.csv');
+    writeFileSync(
+      outside,
+      'country,value,fecha\nAR,10,01/01/2024\n\nAR,11,31/12/1969\nAR,12,01/01/2106\n',
+    );
     const before = await rowsInTable();
     const output = new CapturedOutput();
     await expect(
-      runImportCommand(['--dataset', 'sales', '--file', early], env, output),
+      runImportCommand(['--dataset', 'sales', '--file', outside], env, output),
     ).resolves.toBe(1);
-    expect(output.err).toContain('Data row 2 (blank lines not counted) is dated 1969-12-31');
+    const range = 'is outside the dates ClickHouse stores (1970-01-01 to 2105-12-31)';
+    expect(output.err).toContain(`${outside}: 2 defective rows`);
+    expect(output.err).toContain(`line 4, column "fecha": "31/12/1969" ${range}`);
+    expect(output.err).toContain(`line 5, column "fecha": "01/01/2106" ${range}`);
     expect(await rowsInTable()).toBe(before);
+  });
+
+  it('should store the first and last dates ClickHouse holds as those very days', async () => {
+    const edges = join(folder, 'edges.csv');
+    writeFileSync(edges, 'country,value,fecha\nEC,1,01/01/1970\nEC,2,31/12/2105\n');
+    await expect(
+      runImportCommand(['--dataset', 'sales', '--file', edges], env, new CapturedOutput()),
+    ).resolves.toBe(0);
+    const { gateway } = clickHouseTools(env);
+    try {
+      const [stored] = await gateway.rows<{ first: string; last: string }>(
+        `SELECT toUInt32(min(date)) AS first, toUInt32(max(date)) AS last FROM ${database}.sales ` +
+          "WHERE country = 'EC'",
+      );
+      // Days since 1970-01-01, computed by the platform's calendar.
+      expect(Number(stored.first)).toBe(0);
+      expect(Number(stored.last)).toBe(Date.UTC(2105, 11, 31) / 86_400_000);
+      const summary = await new ClickHouseDatasetRepository(gateway, buildDataConfig(env)).summary(
+        'sales',
+      );
+      expect(summary.dateRange).toEqual({ from: '1970-01-01', to: '2105-12-31' });
+    } finally {
+      await gateway.onModuleDestroy();
+    }
   });
 
   it.each([

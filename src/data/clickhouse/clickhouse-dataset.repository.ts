@@ -16,7 +16,7 @@ import {
   type PeriodUnit,
   type ResultGroup,
 } from 'src/engine';
-import { parseIsoDate } from 'src/common/calendar/day-number';
+import { formatIsoDate, parseIsoDate } from 'src/common/calendar/day-number';
 import { periodDays, periodOfDay } from 'src/common/calendar/periods';
 import { dataConfig, type DatasetConfig } from 'src/config/data.config';
 import { ClickHouseGateway } from 'src/data/clickhouse/clickhouse.gateway';
@@ -63,8 +63,8 @@ interface CountedGroup extends QuantileGroup {
 interface CountryExtent {
   readonly country: string;
   readonly rows: string | number;
-  readonly first: string;
-  readonly last: string;
+  readonly first: string | number;
+  readonly last: string | number;
   readonly years: readonly number[];
 }
 
@@ -381,8 +381,9 @@ export class ClickHouseDatasetRepository implements OnModuleInit {
     const database = this.gateway.config.database;
     const [extents, imports, [latestVersion]] = await Promise.all([
       this.gateway.rows<CountryExtent>(
-        'SELECT toString(country) AS country, count() AS rows, toString(min(date)) AS first, ' +
-          'toString(max(date)) AS last, groupUniqArray(toYear(date)) AS years ' +
+        // Day numbers, not date text: 18.16 prints 1970-01-01 as 0000-00-00.
+        'SELECT toString(country) AS country, count() AS rows, toUInt32(min(date)) AS first, ' +
+          'toUInt32(max(date)) AS last, groupUniqArray(toYear(date)) AS years ' +
           `FROM ${tableRef(database, dataset.table)} GROUP BY country ORDER BY country`,
       ),
       this.gateway.rows<LatestImport>(
@@ -397,13 +398,15 @@ export class ClickHouseDatasetRepository implements OnModuleInit {
       ),
     ]);
     const years = new Set(extents.flatMap(({ years: list }) => list.map(Number)));
-    // ISO dates sort as text.
-    const firsts = extents.map(({ first }) => first).sort();
-    const lasts = extents.map(({ last }) => last).sort();
+    const firsts = extents.map(({ first }) => Number(first));
+    const lasts = extents.map(({ last }) => Number(last));
     const latest = imports.at(0);
     const rows = extents.reduce((total, { rows: countryRows }) => total + Number(countryRows), 0);
     const countries = extents.map(({ country, rows: n }) => ({ code: country, rows: Number(n) }));
-    const dateRange = extents.length > 0 ? { from: firsts[0], to: lasts[lasts.length - 1] } : null;
+    const dateRange =
+      extents.length > 0
+        ? { from: formatIsoDate(Math.min(...firsts)), to: formatIsoDate(Math.max(...lasts)) }
+        : null;
     // The latest recorded upload or reload while the table holds what it recorded; otherwise
     // (only imports so far, or rows written by other means since) every import, the latest
     // recorded version and the table's extent.

@@ -6,16 +6,11 @@ import { join } from 'node:path';
 import type { DatasetConfig } from 'src/config/data.config';
 import type { DatasetSummary } from 'src/data/dataset.repository';
 import { ClickHouseDatasetRepository } from 'src/data/clickhouse/clickhouse-dataset.repository';
-import {
-  attachStaged,
-  dropStaged,
-  firstUnstorableRow,
-  stageRows,
-} from 'src/data/clickhouse/clickhouse-parts';
+import { attachStaged, dropStaged, stageRows } from 'src/data/clickhouse/clickhouse-parts';
 import { shardDatabases } from 'src/data/clickhouse/clickhouse-schema';
 import { ClickHouseUnavailableError } from 'src/data/clickhouse/clickhouse-unavailable.error';
 import { ClickHouseGateway } from 'src/data/clickhouse/clickhouse.gateway';
-import { stringLiteral, tableRef } from 'src/data/clickhouse/sales-sql';
+import { CLICKHOUSE_DAY_RANGE, stringLiteral, tableRef } from 'src/data/clickhouse/sales-sql';
 import { CsvLoadError } from 'src/data/csv/csv-load.error';
 import { loadSalesCsv } from 'src/data/csv/sales-csv-loader';
 import { CsvRejectedError, MAX_LISTED_DEFECTS } from 'src/data/errors/csv-rejected.error';
@@ -334,20 +329,12 @@ export class ClickHouseDatasetWriter implements OnApplicationBootstrap {
     staged: StagedUpload,
   ): Promise<Awaited<ReturnType<typeof loadSalesCsv>>> {
     try {
-      const part = await loadSalesCsv(staged.file, {
+      return await loadSalesCsv(staged.file, {
         format: config.format,
         lenient: config.lenient,
+        dayRange: CLICKHOUSE_DAY_RANGE,
         maxReportedDefects: MAX_LISTED_DEFECTS,
       });
-      const unstorable = firstUnstorableRow(part.columns);
-      if (unstorable !== null) {
-        throw new CsvRejectedError(
-          `Upload to dataset '${config.name}' refused`,
-          [{ line: 0, column: config.format.dateColumn, reason: unstorable }],
-          1,
-        );
-      }
-      return part;
     } catch (error) {
       if (error instanceof CsvLoadError) {
         throw new CsvRejectedError(

@@ -3,9 +3,9 @@ import type { ConfigType } from '@nestjs/config';
 import { basename } from 'node:path';
 import { dataConfig, type DatasetConfig } from 'src/config/data.config';
 import { ClickHouseGateway } from 'src/data/clickhouse/clickhouse.gateway';
-import { attachStaged, firstUnstorableRow, stageRows } from 'src/data/clickhouse/clickhouse-parts';
+import { attachStaged, stageRows } from 'src/data/clickhouse/clickhouse-parts';
 import { migrateClickHouse } from 'src/data/clickhouse/clickhouse-schema';
-import { stringLiteral, tableRef } from 'src/data/clickhouse/sales-sql';
+import { CLICKHOUSE_DAY_RANGE, stringLiteral, tableRef } from 'src/data/clickhouse/sales-sql';
 import { loadSalesCsv } from 'src/data/csv/sales-csv-loader';
 
 export type ImportPhase = 'reading' | 'inserting';
@@ -25,7 +25,7 @@ export interface ImportOutcome {
   readonly sha256: string;
 }
 
-/** A file the import refuses for a reason the CSV loader does not check (e.g. an unsupported date). */
+/** An import refused before its file is read (a dataset that is not in ClickHouse). */
 export class ImportRefusedError extends Error {
   constructor(message: string) {
     super(message);
@@ -70,14 +70,11 @@ export class ClickHouseImportService {
     const loaded = await loadSalesCsv(file, {
       format: dataset.format,
       lenient: dataset.lenient,
+      dayRange: CLICKHOUSE_DAY_RANGE,
       onProgress: ({ bytesRead, totalBytes }) =>
         onProgress({ phase: 'reading', done: bytesRead, total: totalBytes }),
     });
     const { columns, sha256 } = loaded;
-    const unstorable = firstUnstorableRow(columns);
-    if (unstorable !== null) {
-      throw new ImportRefusedError(unstorable);
-    }
     const outcome = {
       dataset: name,
       rows: columns.rowCount,

@@ -8,7 +8,7 @@ import {
   SALES_ENGINE,
   shardDatabases,
 } from 'src/data/clickhouse/clickhouse-schema';
-import { CLICKHOUSE_MAX_DAY, CLICKHOUSE_MIN_DAY, tableRef } from 'src/data/clickhouse/sales-sql';
+import { tableRef } from 'src/data/clickhouse/sales-sql';
 import type { SalesColumns } from 'src/engine';
 
 /** Rows per INSERT: large enough for ClickHouse to write big parts, small enough to show progress. */
@@ -121,21 +121,4 @@ export async function dropStaged(
   for (const db of databases) {
     await gateway.command(`DROP TABLE IF EXISTS ${tableRef(db, staging)}`);
   }
-}
-
-/**
- * Why a row cannot be stored, or null: ClickHouse 18.16's `Date` holds 1970-01-01 to 2105-12-31,
- * the loader accepts years 0000–9999.
- */
-export function firstUnstorableRow(columns: SalesColumns): string | null {
-  for (let i = 0; i < columns.rowCount; i++) {
-    const day = columns.days[i];
-    if (day < CLICKHOUSE_MIN_DAY || day > CLICKHOUSE_MAX_DAY) {
-      return (
-        `Data row ${i + 1} (blank lines not counted) is dated ${formatIsoDate(day)}; ClickHouse ` +
-        `stores dates from ${formatIsoDate(CLICKHOUSE_MIN_DAY)} to ${formatIsoDate(CLICKHOUSE_MAX_DAY)}`
-      );
-    }
-  }
-  return null;
 }

@@ -1,15 +1,22 @@
 import type { ClickHouseSettings } from '@clickhouse/client';
 import { formatIsoDate } from 'src/common/calendar/day-number';
 import { SQL_IDENTIFIER_PATTERN } from 'src/config/data.config';
+import type { DayRange } from 'src/data/csv/field-scanners';
 import { fiscalMonthShift, periodDays } from 'src/common/calendar/periods';
 import { OTHER_COUNTRY, quantileRank, type DatasetQuery, type PeriodUnit } from 'src/engine';
 
 /**
  * Day numbers of the dates every ClickHouse release stores in a `Date` column (1970-01-01 to
- * 2105-12-31; newer releases go further, 18.16 does not). The import refuses dates outside.
+ * 2105-12-31; newer releases go further, 18.16 does not). Imports and uploads load their files
+ * with this range, so a row dated outside is a defect with its line and column.
  */
 export const CLICKHOUSE_MIN_DAY = 0;
-export const CLICKHOUSE_MAX_DAY = 49_309;
+export const CLICKHOUSE_MAX_DAY = 49_672;
+export const CLICKHOUSE_DAY_RANGE: DayRange = {
+  first: CLICKHOUSE_MIN_DAY,
+  last: CLICKHOUSE_MAX_DAY,
+  store: 'ClickHouse',
+};
 
 const COUNTRY_PATTERN = /^[A-Z]{2}$/;
 

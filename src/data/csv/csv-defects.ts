@@ -1,5 +1,7 @@
+import { formatIsoDate } from 'src/common/calendar/day-number';
 import { LF } from 'src/data/csv/csv-bytes';
 import type { DateFormat } from 'src/data/csv/csv-format';
+import type { DayRange } from 'src/data/csv/field-scanners';
 import { type CsvDefect, quoteForMessage } from 'src/data/csv/csv-load.error';
 
 /*
@@ -63,6 +65,13 @@ export function describeBadDate(text: string, layout: DateFormat): string {
   return shape.test(text)
     ? `${quoteForMessage(text)} is not a calendar date`
     : `${quoteForMessage(text)} does not match ${layout}`;
+}
+
+export function describeDayOutOfRange(text: string, range: DayRange): string {
+  return (
+    `${quoteForMessage(text)} is outside the dates ${range.store} stores ` +
+    `(${formatIsoDate(range.first)} to ${formatIsoDate(range.last)})`
+  );
 }
 
 /** Points at the usual culprit when a whole header lands in one field. */

@@ -12,6 +12,14 @@ export const MAX_EXACT_DIGITS = 15;
 /** `fractionDigits` once a value was not read exactly: more places than exact arithmetic takes. */
 export const INEXACT_FRACTION_DIGITS = 99;
 
+/** Inclusive bounds, as day numbers, of the dates a store can hold. */
+export interface DayRange {
+  readonly first: number;
+  readonly last: number;
+  /** What holds no other dates, for the defect text (e.g. `ClickHouse`). */
+  readonly store: string;
+}
+
 const DMY = 0;
 const MDY = 1;
 const YMD = 2;
@@ -30,13 +38,24 @@ export class FieldScanner {
    */
   fractionDigits = 0;
 
+  /**
+   * The day number of the last date scanDate refused only for lying outside the day range, or
+   * NO_DATE; reset by the caller (the slow path) before the scan it asks about.
+   */
+  dayOutOfRange = NO_DATE;
+
   private readonly dateLayout: number;
+  private readonly firstDay: number;
+  private readonly lastDay: number;
   /** Per (year, month): day number of the 1st and month length (0 = not computed yet). */
   private readonly monthStart = new Int32Array(10000 * 12);
   private readonly monthLength = new Uint8Array(10000 * 12);
 
-  constructor(format: DateFormat) {
+  /** `dayRange`: the only day numbers scanDate accepts (inclusive); any four-digit year without. */
+  constructor(format: DateFormat, dayRange: DayRange | null = null) {
     this.dateLayout = format === 'DD/MM/YYYY' ? DMY : format === 'MM/DD/YYYY' ? MDY : YMD;
+    this.firstDay = dayRange?.first ?? NO_DATE + 1;
+    this.lastDay = dayRange?.last ?? -NO_DATE;
   }
 
   /**
@@ -195,7 +214,15 @@ export class FieldScanner {
       this.monthLength[key] = length;
       this.monthStart[key] = toDayNumber(year, month, 1);
     }
-    return day <= length ? this.monthStart[key] + day - 1 : NO_DATE;
+    if (day > length) {
+      return NO_DATE;
+    }
+    const dayNumber = this.monthStart[key] + day - 1;
+    if (dayNumber < this.firstDay || dayNumber > this.lastDay) {
+      this.dayOutOfRange = dayNumber;
+      return NO_DATE;
+    }
+    return dayNumber;
   }
 }
 

@@ -477,6 +477,93 @@ describe('defect reporting', () => {
   });
 });
 
+describe("dates outside the store's day range", () => {
+  // 1970-01-01 to 2105-12-31, the range of ClickHouse's Date column.
+  const CLICKHOUSE_DAYS = { first: 0, last: 49_672, store: 'ClickHouse' };
+  const RANGED: SalesCsvLoadOptions = { ...STRICT, dayRange: CLICKHOUSE_DAYS };
+  const outside = (text: string): string =>
+    `"${text}" is outside the dates ClickHouse stores (1970-01-01 to 2105-12-31)`;
+
+  it.each([
+    // The canonical layout's run loop, with a quoted line break above to move the line numbers.
+    [
+      'canonical',
+      'country,value,fecha\nAR,1,01/01/1970\n\nAR,2,31/12/1969\nAR,3,31/12/2105\nAR,4,01/01/2106\n',
+      [
+        { line: 4, column: 'fecha', reason: outside('31/12/1969') },
+        { line: 6, column: 'fecha', reason: outside('01/01/2106') },
+      ],
+    ],
+    [
+      'columns in another order, one quoted across lines',
+      'fecha,notes,country,value\n01/01/2024,"a\nb",AR,1\n15/06/1900,,AR,2\n"01/01/3000",,UY,3\n',
+      [
+        { line: 4, column: 'fecha', reason: outside('15/06/1900') },
+        { line: 5, column: 'fecha', reason: outside('01/01/3000') },
+      ],
+    ],
+  ])('reports each such row with its line and column (%s)', async (_, text, defects) => {
+    const error = await loadError(tmpFile('outside-range.csv', text), RANGED);
+    expect(error.kind).toBe('defective-rows');
+    expect(error.defects).toEqual(defects);
+    expect(error.totalDefects).toBe(2);
+  });
+
+  it('still names real calendar mistakes as such, whatever the range', async () => {
+    const file = tmpFile('not-a-date.csv', 'country,value,fecha\nAR,1,31/02/1969\n');
+    const error = await loadError(file, RANGED);
+    expect(error.defects).toEqual([
+      { line: 2, column: 'fecha', reason: '"31/02/1969" is not a calendar date' },
+    ]);
+  });
+
+  it('honours the YYYY-MM-DD layout', async () => {
+    const format: CsvFormat = { ...DEFAULT_CSV_FORMAT, dateFormat: 'YYYY-MM-DD' };
+    const file = tmpFile(
+      'iso-outside.csv',
+      'country,value,fecha\nAR,1,1969-12-31\nAR,2,1970-01-01\n',
+    );
+    const error = await loadError(file, { format, dayRange: CLICKHOUSE_DAYS });
+    expect(error.defects).toEqual([{ line: 2, column: 'fecha', reason: outside('1969-12-31') }]);
+  });
+
+  it('skips and counts such rows in lenient mode', async () => {
+    const file = tmpFile(
+      'outside-lenient.csv',
+      'country,value,fecha\nAR,1,01/01/1970\nAR,2,31/12/1969\nUY,3,31/12/2105\n',
+    );
+    const result = await loadSalesCsv(file, { ...LENIENT, dayRange: CLICKHOUSE_DAYS });
+    expect(rowsOf(result)).toEqual([
+      ['AR', 0, 1],
+      ['UY', 49_672, 3],
+    ]);
+    expect(result.rejectedRows).toBe(1);
+    expect(result.rejectedExamples).toEqual([
+      { line: 3, column: 'fecha', reason: outside('31/12/1969') },
+    ]);
+  });
+
+  it('accepts every real date of a four-digit year without a range', async () => {
+    const file = tmpFile('no-range.csv', 'country,value,fecha\nAR,1,01/01/0001\nAR,2,31/12/9999\n');
+    const result = await loadSalesCsv(file, STRICT);
+    expect(rowsOf(result)).toEqual([
+      ['AR', day(1, 1, 1), 1],
+      ['AR', day(9999, 12, 31), 2],
+    ]);
+  });
+
+  it('rejects a range that is not two ordered day numbers', async () => {
+    for (const dayRange of [
+      { first: 10, last: 9, store: 'x' },
+      { first: 0.5, last: 9, store: 'x' },
+    ]) {
+      await expect(loadSalesCsv(okFixture('basic.csv'), { ...STRICT, dayRange })).rejects.toThrow(
+        TypeError,
+      );
+    }
+  });
+});
+
 describe('progress', () => {
   it('reports at least every 10% of the bytes and once at the end', async () => {
     const lines = ['country,value,fecha'];

@@ -1,6 +1,7 @@
 import { errorText, openRegularFile } from 'src/data/csv/csv-file';
 import { DATE_FORMATS, type CsvFormat } from 'src/data/csv/csv-format';
 import { type CsvDefect, CsvLoadError, MAX_REPORTED_DEFECTS } from 'src/data/csv/csv-load.error';
+import type { DayRange } from 'src/data/csv/field-scanners';
 import { SalesCsvParser } from 'src/data/csv/sales-csv-parser';
 import { HashingChunkReader } from 'src/data/workers/hashing-chunk-reader';
 import type { SalesColumns } from 'src/engine';
@@ -28,6 +29,11 @@ export interface SalesCsvLoadOptions {
   readonly format: CsvFormat;
   /** Skip and count defective rows instead of failing. File-level problems still throw. */
   readonly lenient?: boolean;
+  /**
+   * The dates the store behind the dataset can hold: a row dated outside is a defect like any
+   * other (line, column, reason). Default: every real date of a four-digit year.
+   */
+  readonly dayRange?: DayRange;
   /** How many defects to keep for reporting (default 20); all are counted. */
   readonly maxReportedDefects?: number;
   /** Called at least every 10% of the file and once at the end. */
@@ -72,6 +78,7 @@ export async function loadSalesCsv(
       format: options.format,
       lenient: options.lenient === true,
       maxReportedDefects: options.maxReportedDefects ?? MAX_REPORTED_DEFECTS,
+      dayRange: options.dayRange ?? null,
     },
     size,
     reader.touchesPages ? (buffers) => reader.touch(buffers) : null,
@@ -137,6 +144,17 @@ function checkOptions(options: SalesCsvLoadOptions): void {
   }
   if (chunkBytes !== undefined && !(Number.isSafeInteger(chunkBytes) && chunkBytes > 0)) {
     throw new TypeError(`chunkBytes must be a positive integer: ${chunkBytes}`);
+  }
+  const { dayRange } = options;
+  if (
+    dayRange !== undefined &&
+    !(
+      Number.isSafeInteger(dayRange.first) &&
+      Number.isSafeInteger(dayRange.last) &&
+      dayRange.first <= dayRange.last
+    )
+  ) {
+    throw new TypeError(`dayRange must be two ordered day numbers: ${JSON.stringify(dayRange)}`);
   }
   const { hashWorkerMinBytes } = options;
   if (

@@ -7,13 +7,14 @@ import {
   describeBadCountry,
   describeBadDate,
   describeBadValue,
+  describeDayOutOfRange,
   hexByte,
 } from 'src/data/csv/csv-defects';
 import { firstInvalidUtf8, startsWithUtf8Bom } from 'src/data/csv/csv-file';
 import type { CsvFormat } from 'src/data/csv/csv-format';
 import { type CsvDefect, CsvLoadError } from 'src/data/csv/csv-load.error';
 import { CsvTokenizer, fieldText, type RawField, type RawRecord } from 'src/data/csv/csv-tokenizer';
-import { FieldScanner, NO_DATE } from 'src/data/csv/field-scanners';
+import { type DayRange, FieldScanner, NO_DATE } from 'src/data/csv/field-scanners';
 import { COUNTRY, DATE, IGNORED, PlainRowReader, VALUE } from 'src/data/csv/plain-rows';
 import type { SalesColumns } from 'src/engine';
 
@@ -29,6 +30,8 @@ export interface SalesCsvParserOptions {
   readonly format: CsvFormat;
   readonly lenient: boolean;
   readonly maxReportedDefects: number;
+  /** Dates outside it are defects (the store cannot hold them); null accepts every real date. */
+  readonly dayRange: DayRange | null;
 }
 
 /**
@@ -70,7 +73,7 @@ export class SalesCsvParser {
   ) {
     this.defects = new DefectLog(options.maxReportedDefects);
     this.columns = new SalesColumnBuilder(touchPages);
-    this.scanner = new FieldScanner(options.format.dateFormat);
+    this.scanner = new FieldScanner(options.format.dateFormat, options.dayRange);
   }
 
   get rowCount(): number {
@@ -348,12 +351,16 @@ export class SalesCsvParser {
         }
         value = this.scanner.value;
       } else if (role === DATE) {
+        this.scanner.dayOutOfRange = NO_DATE;
         day = f.end - f.start === 10 ? this.scanner.scanDate(f.buf, f.start) : NO_DATE;
         if (day === NO_DATE) {
+          const { dayRange, format } = this.options;
           return this.fieldDefect(
             f,
             i,
-            describeBadDate(fieldText(f), this.options.format.dateFormat),
+            this.scanner.dayOutOfRange !== NO_DATE && dayRange !== null
+              ? describeDayOutOfRange(fieldText(f), dayRange)
+              : describeBadDate(fieldText(f), format.dateFormat),
           );
         }
       }
