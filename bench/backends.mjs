@@ -3,7 +3,10 @@
  * with `npm run import`) and by DuckDB, each behind HTTP, measured in one run:
  *   - import / load time: file → first 200 from the server's readiness (ClickHouse: the import,
  *     then the service's start, which loads nothing);
- *   - Q1–Q6 p50 over HTTP, one request at a time on a keep-alive connection, response cache off.
+ *   - Q1–Q9 p50 over HTTP, one request at a time on a keep-alive connection, response cache off
+ *     (Q7–Q9 with their analysis v2 parameters: window, compare, top/rankBy);
+ *   - upload-to-visible (in-memory and ClickHouse): BENCH_UPLOADS (10) sequential 10,000-row
+ *     uploads, each from sending the body until a read of the dataset counts its rows.
  * ClickHouse answers are checked against the in-memory engine's to 1e-9 relative.
  *   node bench/backends.mjs [--rows=1e7]   (needs `npm run build`, bench/ installed, clickhouse-server)
  */
@@ -29,6 +32,8 @@ const rowsArg = process.argv.find((arg) => arg.startsWith('--rows='))?.split('='
 const ROWS = Number(rowsArg ?? process.env.BENCH_ROWS ?? 1e7);
 const RUNS = Number(process.env.BENCH_HTTP_QUERY_RUNS ?? 15);
 const WARMUP = 3;
+const UPLOADS = Number(process.env.BENCH_UPLOADS ?? 10);
+const API_KEY = 'bench-backends-key-0123456789abcdef';
 
 async function freePort() {
   return new Promise((resolve, reject) => {
@@ -86,7 +91,62 @@ function analysisUrl({ spec, metrics }) {
     ...(spec.period ? [spec.period] : []),
   ];
   params.set('groupBy', groupBy.length > 0 ? groupBy.join(',') : 'none');
+  // Analysis v2 (Q7-Q9).
+  if (spec.window) params.set('window', String(spec.window));
+  if (spec.cumulative) params.set('cumulative', 'true');
+  if (spec.compare) params.set('compare', spec.compare);
+  if (spec.top) {
+    params.set('top', String(spec.top.n));
+    params.set('rankBy', spec.top.rankBy);
+  }
   return `/v1/datasets/sales/analysis?${params}`;
+}
+
+const UPLOAD_ROWS = 10_000;
+
+function csvOfUpload(i) {
+  const lines = ['country,value,fecha'];
+  for (let r = 0; r < UPLOAD_ROWS; r++) {
+    const day = String(1 + ((r + i) % 28)).padStart(2, '0');
+    const value = (((r * 7919 + i * 104729) % 500_000) / 100 + 1).toFixed(2);
+    lines.push(`${['AR', 'CL', 'UY'][r % 3]},${value},${day}/0${1 + (i % 9)}/2026`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Upload-to-visible: UPLOADS sequential 10,000-row uploads (each with its own Idempotency-Key),
+ * each timed from sending the body until a read of the dataset counts its rows.
+ */
+async function timeUploads(base) {
+  const rowsNow = async () => (await (await fetch(`${base}/v1/datasets/sales`)).json()).rows;
+  const samples = [];
+  for (let i = 0; i < UPLOADS; i++) {
+    const body = csvOfUpload(i);
+    const before = await rowsNow();
+    const started = nowMs();
+    const response = await fetch(`${base}/v1/datasets/sales/rows`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${API_KEY}`,
+        'Content-Type': 'text/csv',
+        'Idempotency-Key': `bench-backends-upload-${Date.now()}-${i}`,
+      },
+      body,
+    });
+    const text = await response.text();
+    if (response.status !== 201) {
+      throw new Error(`upload answered ${response.status}: ${text.slice(0, 300)}`);
+    }
+    const after = await rowsNow();
+    samples.push(nowMs() - started);
+    if (after !== before + UPLOAD_ROWS) {
+      throw new Error(
+        `after an upload the dataset has ${after} rows, expected ${before + UPLOAD_ROWS}`,
+      );
+    }
+  }
+  return summarize(samples);
 }
 
 async function timeQueries(base, pathOf) {
@@ -145,7 +205,13 @@ async function main() {
   const spec = datasetSpec(3, ROWS);
   await ensureDataset(spec);
   console.log(`Backends on ${spec.id} (${spec.path})`);
-  const serviceEnv = { LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', RESPONSE_CACHE_ENTRIES: '0' };
+  const serviceEnv = {
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_PER_MINUTE: '0',
+    RESPONSE_CACHE_ENTRIES: '0',
+    API_KEYS: API_KEY,
+  };
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-backends-data-'));
   const report = { rows: ROWS, runs: RUNS, backends: {} };
 
   // In-memory: the service parses and indexes the file at start-up.
@@ -156,12 +222,15 @@ async function main() {
       ...serviceEnv,
       PORT: String(port),
       DATA_PATH: spec.path,
+      DATA_DIR: dataDir,
     });
     await waitFor(`http://127.0.0.1:${port}/health/ready`, child, 600_000);
     const loadMs = nowMs() - started;
     const queries = await timeQueries(`http://127.0.0.1:${port}`, analysisUrl);
+    const uploadToVisibleMs = await timeUploads(`http://127.0.0.1:${port}`);
     await stop(child);
-    report.backends.memory = { loadMs, queries };
+    rmSync(dataDir, { recursive: true, force: true });
+    report.backends.memory = { loadMs, queries, uploadToVisibleMs };
     console.log(`  memory: ready in ${(loadMs / 1000).toFixed(1)} s`);
   }
 
@@ -196,6 +265,7 @@ async function main() {
       `  clickhouse ${clickhouse.version}: import ${(importMs / 1000).toFixed(1)} s, ready in ${(startMs / 1000).toFixed(1)} s`,
     );
     const queries = await timeQueries(`http://127.0.0.1:${port}`, analysisUrl);
+    const uploadToVisibleMs = await timeUploads(`http://127.0.0.1:${port}`);
     await stop(child);
     report.backends.clickhouse = {
       version: clickhouse.version,
@@ -203,6 +273,7 @@ async function main() {
       startMs,
       loadMs: importMs + startMs,
       queries,
+      uploadToVisibleMs,
     };
   } finally {
     await stop(clickhouse.child);
@@ -252,6 +323,7 @@ async function main() {
       const check = report.backends.clickhouse.queries[id].sameAsMemory ? '' : ' (DIFFERS)';
       return `| ${id} p50 (${title}) | ${p50('memory')} | ${p50('clickhouse')}${check} | ${p50('duckdb')} |`;
     }),
+    `| upload-to-visible p50, ${UPLOADS} × ${UPLOAD_ROWS} rows | ${report.backends.memory.uploadToVisibleMs.p50.toFixed(1)} ms | ${report.backends.clickhouse.uploadToVisibleMs.p50.toFixed(1)} ms | — |`,
   ];
   console.log(`\n${lines.join('\n')}\n`);
   for (const backend of Object.values(report.backends)) {
