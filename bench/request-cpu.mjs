@@ -3,19 +3,25 @@
  * before and after a fixed number of requests sent by autocannon (10 connections), after a
  * warm-up. Steadier than req/s on a shared machine, since it counts only the server's own work.
  *
- *   node bench/request-cpu.mjs <canonical|health|distinct> [requests] [dist folder]
+ *   node bench/request-cpu.mjs <canonical|health|distinct|bare> [requests] [dist folder]
+ *
+ * With REQUEST_CPU_PROFILE_DIR set, the server also writes a V8 CPU profile there
+ * (`node --cpu-prof`) when it stops, to see where that CPU time goes.
  *
  * Same settings as the throughput rows of run.mjs (LOG_LEVEL=info, rate limit on and never
  * refusing); `distinct` sends a different date range of the v1 analysis per request over the
- * 1M-row 3-country file (`npm run bench` makes it). Give another build's folder (a copy of
+ * 1M-row 3-country file (`npm run bench` makes it); `bare` measures the reference of the
+ * throughput rows, `http/bare-server.mjs` sending the canonical answer (taken from the built
+ * server first) to the same requests. Give another build's folder (a copy of
  * `dist/` from an earlier commit, inside the repository so its modules resolve) to compare.
  * Linux only.
  */
 import autocannon from 'autocannon';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { httpGet, startServer } from './lib/http-bench.mjs';
-import { DATA_DIR, ROOT_DIR, SAMPLE_CSV } from './lib/paths.mjs';
+import { BENCH_DIR, DATA_DIR, ROOT_DIR, SAMPLE_CSV } from './lib/paths.mjs';
 
 const [kind = 'canonical', requestsArg = '6000', distFolder = 'dist'] = process.argv.slice(2);
 const requests = Number(requestsArg);
@@ -29,24 +35,53 @@ function distinctPath(index) {
   return `/v1/datasets/sales/analysis?metrics=mean,median,max&from=${day(from)}&to=${day(to)}`;
 }
 
-/** CPU microseconds the process has used, all threads (clock ticks of 10 ms). */
+/** CPU microseconds the process has used in user and kernel mode, all threads (ticks of 10 ms). */
 function cpuMicros(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  return { user: Number(fields[11]) * 10_000, system: Number(fields[12]) * 10_000 };
 }
 
-const server = await startServer({
-  label: 'server',
-  args: [join(ROOT_DIR, distFolder, 'main.js')],
-  cwd: ROOT_DIR,
-  env: {
-    LOG_LEVEL: 'info',
-    NODE_ENV: 'production',
-    RATE_LIMIT_PER_MINUTE: '1000000',
-    DATA_PATH: kind === 'distinct' ? join(DATA_DIR, 'sales-3c-1M.csv') : SAMPLE_CSV,
-  },
-  timeoutMs: 10 * 60_000,
-});
+const profileDir = process.env.REQUEST_CPU_PROFILE_DIR;
+const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+
+function startOurs() {
+  return startServer({
+    label: 'server',
+    args: [...nodeArgs, join(ROOT_DIR, distFolder, 'main.js')],
+    cwd: ROOT_DIR,
+    env: {
+      LOG_LEVEL: 'info',
+      NODE_ENV: 'production',
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      DATA_PATH: kind === 'distinct' ? join(DATA_DIR, 'sales-3c-1M.csv') : SAMPLE_CSV,
+    },
+    timeoutMs: 10 * 60_000,
+  });
+}
+
+/** The bare node:http server of the throughput rows, sending our canonical answer. */
+async function startBare() {
+  const ours = await startOurs();
+  let body;
+  try {
+    ({ body } = await httpGet(ours.base + CANONICAL_PATH));
+  } finally {
+    await ours.stop();
+  }
+  const folder = mkdtempSync(join(tmpdir(), 'request-cpu-'));
+  const bodyFile = join(folder, 'body.json');
+  writeFileSync(bodyFile, body);
+  const bare = await startServer({
+    label: 'bare',
+    args: [...nodeArgs, join(BENCH_DIR, 'http', 'bare-server.mjs'), bodyFile],
+    cwd: ROOT_DIR,
+    readyPath: CANONICAL_PATH,
+    timeoutMs: 60_000,
+  });
+  return { ...bare, stop: () => bare.stop().finally(() => rmSync(folder, { recursive: true })) };
+}
+
+const server = kind === 'bare' ? await startBare() : await startOurs();
 try {
   let next = 0;
   const options = (amount) =>
@@ -69,13 +104,17 @@ try {
   await autocannon(options(Math.min(3000, requests)));
   const before = cpuMicros(server.pid);
   const result = await autocannon(options(requests));
-  const micros = cpuMicros(server.pid) - before;
+  const after = cpuMicros(server.pid);
+  const user = after.user - before.user;
+  const system = after.system - before.system;
   console.log(
     JSON.stringify({
       kind,
       dist: distFolder,
       requests,
-      cpuMicrosPerRequest: Math.round(micros / requests),
+      cpuMicrosPerRequest: Math.round((user + system) / requests),
+      userMicrosPerRequest: Math.round(user / requests),
+      systemMicrosPerRequest: Math.round(system / requests),
       non2xx: result.non2xx,
     }),
   );

@@ -1,12 +1,11 @@
 import { Controller, Get, HttpStatus, Param, Query } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { AnalysisResult } from 'src/analysis/analysis-request';
-import { CsvResultInterceptor } from 'src/analysis/csv-result.interceptor';
+import { analysisAnswerBody } from 'src/analysis/csv-answer';
 import { AnalysisQueryDto } from 'src/analysis/dto/analysis-query.dto';
 import { AnalysisResponseDto } from 'src/analysis/dto/analysis-response.dto';
 import { DatasetParamDto } from 'src/analysis/dto/dataset-param.dto';
 import { AnalysisService } from 'src/analysis/analysis.service';
-import { RejectedRowsInterceptor } from 'src/analysis/rejected-rows.interceptor';
 import { REJECTED_ROWS_HEADER } from 'src/common/http/header-names';
 import {
   ApiProblemResponses,
@@ -25,7 +24,7 @@ export class AnalysisController {
   constructor(private readonly analysis: AnalysisService) {}
 
   @Get(':dataset/analysis')
-  @CacheAnswer('dataset-param', RejectedRowsInterceptor, CsvResultInterceptor)
+  @CacheAnswer({ source: 'dataset-param', body: analysisAnswerBody, markRejectedRows: true })
   @ApiOperation({
     summary: 'Compute metrics over a dataset, filtered and grouped',
     description:

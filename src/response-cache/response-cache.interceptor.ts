@@ -7,13 +7,17 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { map, of, type Observable } from 'rxjs';
-import { wantsCsv } from 'src/analysis/csv-result.interceptor';
+import { concatMap, of, type Observable } from 'rxjs';
+import { wantsCsv } from 'src/analysis/csv-answer';
 import { REJECTED_ROWS_HEADER } from 'src/common/http/header-names';
 import { DEFAULT_DATASET_NAME } from 'src/config/data.config';
 import { DatasetRepository } from 'src/data/dataset.repository';
 import { PrometheusService } from 'src/observability/prometheus.service';
-import { ANSWER_SOURCE, type AnswerSource } from 'src/response-cache/cache-answer.decorator';
+import {
+  CACHE_ANSWER_OPTIONS,
+  type AnswerSource,
+  type CacheAnswerOptions,
+} from 'src/response-cache/cache-answer.decorator';
 import {
   entityTagOf,
   ResponseCache,
@@ -34,10 +38,31 @@ const DESCRIBING_HEADERS = [
 /** The body varies with Accept (JSON or CSV) and the CORS headers with Origin. */
 const VARY = 'Accept, Origin';
 
+/** The source of an answer computed from every dataset. */
+const ALL_DATASETS = Symbol('allDatasets');
+
+/** The dataset an answer is computed from; undefined when the route's parameter is missing. */
+function datasetOf(
+  source: AnswerSource,
+  request: FastifyRequest,
+): string | undefined | typeof ALL_DATASETS {
+  switch (source) {
+    case 'dataset-param': {
+      const { dataset } = request.params as { dataset?: unknown };
+      return typeof dataset === 'string' ? dataset : undefined;
+    }
+    case 'default-dataset':
+      return DEFAULT_DATASET_NAME;
+    case 'all-datasets':
+      return ALL_DATASETS;
+  }
+}
+
 /**
  * The answer cache, inside the pipeline: a repeated GET of a cacheable route is answered from
- * memory after the rate limit and every guard have run; a new one runs the handler and is kept
- * when it succeeds. Every answer gets a strong ETag (dataset version, normalised query and
+ * memory after the rate limit and every guard have run; a new one runs the handler, gives its
+ * result the route's body form (CSV, Python-style JSON) and `X-Rejected-Rows`, and is kept when it
+ * succeeds. Every answer gets a strong ETag (dataset version, normalised query and
  * representation), `Cache-Control` and `Vary`; the conditional-request hook turns a matching
  * `If-None-Match` into a 304.
  */
@@ -57,17 +82,21 @@ export class ResponseCacheInterceptor implements NestInterceptor {
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const options = this.reflector.get<CacheAnswerOptions<never>>(
+      CACHE_ANSWER_OPTIONS,
+      context.getHandler(),
+    );
+    const dataset = datasetOf(options.source, request);
     // Read before the version, so an answer that an upload or reload overtakes is not kept.
     const generation = this.cache.generation;
-    const version = await this.versionFor(
-      this.reflector.get<AnswerSource>(ANSWER_SOURCE, context.getHandler()),
-      request,
-    );
+    const version = await this.versionFor(dataset);
     if (version === undefined) {
       // An unknown dataset or an unreachable store: the handler answers with its error.
-      return next.handle();
+      return next
+        .handle()
+        .pipe(concatMap((result: unknown) => this.shape(options, dataset, request, reply, result)));
     }
-    const reply = http.getResponse<FastifyReply>();
     const route = request.routeOptions.url ?? request.url;
     const key = responseCacheKey(
       route,
@@ -81,8 +110,9 @@ export class ResponseCacheInterceptor implements NestInterceptor {
       return of(this.describe(reply, cached));
     }
     return next.handle().pipe(
-      map((result: unknown) => {
-        const answer = this.toAnswer(key, reply, result);
+      concatMap(async (result: unknown) => {
+        const body = await this.shape(options, dataset, request, reply, result);
+        const answer = this.toAnswer(key, reply, body);
         if (reply.statusCode === Number(HttpStatus.OK)) {
           this.cache.set(key, answer, generation);
         }
@@ -96,27 +126,36 @@ export class ResponseCacheInterceptor implements NestInterceptor {
    * content, but their answers name them); undefined when the repository cannot tell.
    */
   private async versionFor(
-    source: AnswerSource,
-    request: FastifyRequest,
+    dataset: string | undefined | typeof ALL_DATASETS,
   ): Promise<string | undefined> {
     try {
-      switch (source) {
-        case 'dataset-param': {
-          const { dataset } = request.params as { dataset?: unknown };
-          return typeof dataset === 'string' ? await this.datasetVersion(dataset) : undefined;
-        }
-        case 'default-dataset':
-          return await this.datasetVersion(DEFAULT_DATASET_NAME);
-        case 'all-datasets':
-          return `*@${await this.datasets.catalogueVersion()}`;
+      if (dataset === ALL_DATASETS) {
+        return `*@${await this.datasets.catalogueVersion()}`;
       }
+      return dataset === undefined
+        ? undefined
+        : `${dataset}@${await this.datasets.versionOf(dataset)}`;
     } catch {
       return undefined;
     }
   }
 
-  private async datasetVersion(dataset: string): Promise<string> {
-    return `${dataset}@${await this.datasets.versionOf(dataset)}`;
+  /** The result in the route's body form, with `X-Rejected-Rows` when the route asks for it. */
+  private async shape(
+    { body, markRejectedRows }: CacheAnswerOptions<never>,
+    dataset: string | undefined | typeof ALL_DATASETS,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    result: unknown,
+  ): Promise<unknown> {
+    const shaped = body === undefined ? result : body(result as never, request, reply);
+    if (markRejectedRows === true && typeof dataset === 'string') {
+      const { rejectedRows } = await this.datasets.summary(dataset);
+      if (rejectedRows > 0) {
+        reply.header(REJECTED_ROWS_HEADER, String(rejectedRows));
+      }
+    }
+    return shaped;
   }
 
   /** The handler's result as it would be sent: a string as is, anything else as JSON. */

@@ -19,10 +19,9 @@ import {
   LegacyAnalysisService,
   type LegacyAnalysisResponse,
 } from 'src/analysis/legacy/legacy-analysis.service';
-import { RejectedRowsInterceptor } from 'src/analysis/rejected-rows.interceptor';
 import { REJECTED_ROWS_HEADER } from 'src/common/http/header-names';
 import { ApiRateLimitedResponse } from 'src/common/problem/api-problem-responses.decorator';
-import { PythonJsonInterceptor } from 'src/common/serialization/python-json.interceptor';
+import { pythonJsonAnswerBody } from 'src/common/serialization/python-json';
 import { CacheAnswer } from 'src/response-cache/cache-answer.decorator';
 
 @ApiTags('compatible')
@@ -34,7 +33,7 @@ export class LegacyAnalysisController {
   constructor(private readonly legacy: LegacyAnalysisService) {}
 
   @Get()
-  @CacheAnswer('default-dataset', RejectedRowsInterceptor, PythonJsonInterceptor)
+  @CacheAnswer({ source: 'default-dataset', body: pythonJsonAnswerBody, markRejectedRows: true })
   @ApiOperation({
     summary: 'Mean, median and max per country or overall (compatible with the original service)',
     description:

@@ -1,3 +1,5 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
 /**
  * JSON text as Python's `json.dumps(..., separators=(",", ":"))` writes it, which is what the
  * original FastAPI service sent. Only numbers differ from `JSON.stringify`: Python prints a float
@@ -52,4 +54,14 @@ export function toPythonJson(value: unknown): string {
     }
   }
   return `{${members.join(',')}}`;
+}
+
+/** The body of an answer sent as Python's `json` would write it, typed `application/json`. */
+export function pythonJsonAnswerBody(
+  result: unknown,
+  _request: FastifyRequest,
+  reply: FastifyReply,
+): string {
+  reply.header('content-type', 'application/json');
+  return toPythonJson(result);
 }

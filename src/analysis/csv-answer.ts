@@ -1,12 +1,5 @@
-import {
-  Injectable,
-  type CallHandler,
-  type ExecutionContext,
-  type NestInterceptor,
-} from '@nestjs/common';
 import accepts from 'accepts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { map, type Observable } from 'rxjs';
 import type { AnalysisResult } from 'src/analysis/analysis-request';
 
 /** RFC 4180 quoting: only fields that need it are quoted. */
@@ -40,29 +33,20 @@ export function wantsCsv(request: FastifyRequest): boolean {
   return accepts(request.raw).type(['application/json', 'text/csv']) === 'text/csv';
 }
 
-/** Serves an analysis result as a CSV download when the client asks for one. */
-@Injectable()
-export class CsvResultInterceptor implements NestInterceptor<
-  AnalysisResult,
-  AnalysisResult | string
-> {
-  intercept(
-    context: ExecutionContext,
-    next: CallHandler<AnalysisResult>,
-  ): Observable<AnalysisResult | string> {
-    const http = context.switchToHttp();
-    const request = http.getRequest<FastifyRequest>();
-    if (!wantsCsv(request)) {
-      return next.handle();
-    }
-    const response = http.getResponse<FastifyReply>();
-    return next.handle().pipe(
-      map((result) => {
-        const filename = `${result.dataset}-analysis-${result.query.groupBy.join('-')}.csv`;
-        response.type('text/csv; charset=utf-8');
-        response.header('Content-Disposition', `attachment; filename="${filename}"`);
-        return toCsv(result);
-      }),
-    );
+/**
+ * The body of an analysis answer: a CSV download when the client asks for one (its type and file
+ * name set on the reply), else the result itself, sent as JSON.
+ */
+export function analysisAnswerBody(
+  result: AnalysisResult,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): AnalysisResult | string {
+  if (!wantsCsv(request)) {
+    return result;
   }
+  const filename = `${result.dataset}-analysis-${result.query.groupBy.join('-')}.csv`;
+  reply.type('text/csv; charset=utf-8');
+  reply.header('Content-Disposition', `attachment; filename="${filename}"`);
+  return toCsv(result);
 }
