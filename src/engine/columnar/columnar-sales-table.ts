@@ -18,7 +18,7 @@ import {
 } from 'src/common/calendar/periods';
 import { buildColumnarLayout, type ColumnarLayout } from 'src/engine/columnar/columnar-layout';
 import { columnsOfLayout } from 'src/engine/columnar/layout-columns';
-import { GroupedRuns, SEVERAL_COUNTRIES } from 'src/engine/columnar/grouped-runs';
+import { GroupedRuns, SEVERAL_COUNTRIES, type MonthTotals } from 'src/engine/columnar/grouped-runs';
 import { monthExtentsOf, type MonthExtents } from 'src/engine/columnar/month-extents';
 import {
   clipIntervals,
@@ -30,6 +30,7 @@ import { warmUpQueries } from 'src/engine/columnar/query-warm-up';
 import { selectKthAndNext } from 'src/engine/columnar/run-selection';
 import {
   CountrySpans,
+  MonthSpanBatch,
   ValueBuckets,
   type BucketParts,
   type BucketTuning,
@@ -62,6 +63,8 @@ export class ColumnarSalesTable {
   private readonly allRanks: number[];
   private readonly months: MonthExtents;
   private readonly buckets: ValueBuckets;
+  /** The month partitions' bounds, totals and extremes, for `GroupedRuns.addMonths`. */
+  private readonly monthTotals: MonthTotals;
 
   // Query scratch, reused because queries run one at a time.
   private readonly runs = new GroupedRuns();
@@ -77,6 +80,10 @@ export class ColumnarSalesTable {
   private readonly periodGroups = new Map<number, number>();
   private currentGroup = -1;
   private readonly pair = new Float64Array(2);
+  /** Spans of whole months of one country, for `presetQuantilePairs`. */
+  private readonly spanBatch = new MonthSpanBatch();
+  /** Quantile pairs selected ahead for the groups being measured (see `presetQuantilePairs`). */
+  private presetPairs: Float64Array | null = null;
   /** The country rank of each group of the last answer, in answer order, for `extend`. */
   private shownSlot = new Int32Array(0);
   /** The scratch group of each group of the last answer, in answer order, for `partials`. */
@@ -101,6 +108,14 @@ export class ColumnarSalesTable {
     this.rangeCursor = new Uint32Array(this.otherRank);
     this.dayCursor = new Uint32Array(this.otherRank);
     this.months = monthExtentsOf(layout);
+    this.monthTotals = {
+      start: this.months.start,
+      sum: layout.monthSum,
+      mean: layout.monthMean,
+      m2: layout.monthM2,
+      min: this.months.min,
+      max: this.months.max,
+    };
     this.buckets =
       buckets === undefined
         ? ValueBuckets.build(layout, this.months, tuning)
@@ -473,6 +488,7 @@ export class ColumnarSalesTable {
     const exactSpread = spread && exact !== null && exact.squares;
     const exactSums = metrics.some((metric) => metric.kind === 'sum' || metric.kind === 'mean');
     this.runs.reset(spread && !exactSpread, exactSums || exactSpread ? exact : null, exactSpread);
+    this.presetPairs = null;
   }
 
   /** The answer's name of a group's country rank (`otherRank` is OTHER). */
@@ -497,7 +513,7 @@ export class ColumnarSalesTable {
       const metric = metrics[j];
       values[j] =
         metric.kind === 'quantile'
-          ? this.quantileOf(g, metric.q)
+          ? this.quantileOf(g, metric.q, j)
           : exact !== null && (exact.squares || !isSpread(metric.kind))
             ? this.exactMetric(g, metric.kind, exact.scale)
             : simpleMetric(stats, metric.kind);
@@ -589,6 +605,7 @@ export class ColumnarSalesTable {
         previous.push(this.collectGroup(slot, key ?? 0, ranks, intervals));
       }
     });
+    this.presetQuantilePairs(current, metrics);
     // Groups are built field by field: spreading thousands of window groups cost more than
     // their selections.
     const span = window === null || unit === null ? null : this.periodSpan(unit, fiscalYearStart);
@@ -621,6 +638,7 @@ export class ColumnarSalesTable {
       }
       return extended;
     });
+    this.presetPairs = null;
     return { matchedRows: shown.matchedRows, groups };
   }
 
@@ -668,56 +686,47 @@ export class ColumnarSalesTable {
     if (layout.rowCount === 0 || from > to) {
       return;
     }
-    const months = this.months;
-    const runs = this.runs;
     const firstKey = monthKeyOfDay(from);
     const lastKey = monthKeyOfDay(to);
-    const { monthKey, countryFirstMonth, monthFirstDay, dayStart, dayNumber, values } = layout;
+    const { monthKey, countryFirstMonth } = layout;
     const end = countryFirstMonth[rank + 1];
-    for (
-      let m = lowerBoundInt(monthKey, countryFirstMonth[rank], end, firstKey);
-      m < end && monthKey[m] <= lastKey;
-      m++
-    ) {
-      const key = monthKey[m];
-      let whole = true;
-      if (key === firstKey || key === lastKey) {
-        const year = Math.floor(key / 12);
-        const month = key - year * 12 + 1;
-        const monthFirst = toDayNumber(year, month, 1);
-        whole = from <= monthFirst && monthFirst + daysInMonth(year, month) - 1 <= to;
-      }
-      if (whole) {
-        runs.addMonth(
+    // The country's months with keys in [firstKey, lastKey]: [m, stop). Only the two ends can be
+    // cut; the whole months between are added in one call.
+    let m = lowerBoundInt(monthKey, countryFirstMonth[rank], end, firstKey);
+    const stop = lowerBoundInt(monthKey, m, end, lastKey + 1);
+    if (m < stop && monthKey[m] === firstKey && !isWholeMonth(firstKey, from, to)) {
+      this.collectDays(g, m++, rank, from, to);
+    }
+    let wholeEnd = stop;
+    if (m < stop && monthKey[stop - 1] === lastKey && !isWholeMonth(lastKey, from, to)) {
+      wholeEnd--;
+    }
+    this.runs.addMonths(g, m, wholeEnd, rank, this.monthTotals);
+    if (wholeEnd < stop) {
+      this.collectDays(g, wholeEnd, rank, from, to);
+    }
+  }
+
+  /** Adds the day runs of month partition m dated within [from, to] to group g. */
+  private collectDays(g: number, m: number, rank: number, from: number, to: number): void {
+    const layout = this.layout;
+    const { monthFirstDay, dayStart, dayNumber, values } = layout;
+    for (let p = monthFirstDay[m]; p < monthFirstDay[m + 1]; p++) {
+      const day = dayNumber[p];
+      if (day >= from && day <= to) {
+        const start = dayStart[p];
+        const stop = dayStart[p + 1];
+        this.runs.addDay(
           g,
-          m,
+          p,
           rank,
-          months.start[m + 1] - months.start[m],
-          layout.monthSum[m],
-          layout.monthMean[m],
-          layout.monthM2[m],
-          months.min[m],
-          months.max[m],
+          stop - start,
+          layout.daySum[p],
+          layout.dayMean[p],
+          layout.dayM2[p],
+          values[start],
+          values[stop - 1],
         );
-        continue;
-      }
-      for (let p = monthFirstDay[m]; p < monthFirstDay[m + 1]; p++) {
-        const day = dayNumber[p];
-        if (day >= from && day <= to) {
-          const start = dayStart[p];
-          const stop = dayStart[p + 1];
-          runs.addDay(
-            g,
-            p,
-            rank,
-            stop - start,
-            layout.daySum[p],
-            layout.dayMean[p],
-            layout.dayM2[p],
-            values[start],
-            values[stop - 1],
-          );
-        }
       }
     }
   }
@@ -737,7 +746,6 @@ export class ColumnarSalesTable {
     slots: Int32Array | null,
   ): void {
     const layout = this.layout;
-    const months = this.months;
     const runs = this.runs;
     if (layout.rowCount === 0 || fromDay > toDay) {
       return;
@@ -750,8 +758,14 @@ export class ColumnarSalesTable {
     this.currentGroup = -1;
     this.periodGroups.clear();
 
+    const totals = this.monthTotals;
     for (const rank of ranks) {
       const slot = slots === null ? rank : slots[rank];
+      // Consecutive whole months of one group are added as one span, when the group changes or
+      // before any day run.
+      let spanGroup = -1;
+      let spanFrom = 0;
+      let spanTo = 0;
       const end = countryFirstMonth[rank + 1];
       let m = lowerBoundInt(monthKey, countryFirstMonth[rank], end, firstKey);
       for (; m < end && monthKey[m] <= lastKey; m++) {
@@ -772,18 +786,20 @@ export class ColumnarSalesTable {
           whole = fromDay <= monthFirst && monthFirst + daysInMonth(year, month) - 1 <= toDay;
         }
         if (whole) {
-          runs.addMonth(
-            this.groupOf(byCountry, slot, rank, period),
-            m,
-            rank,
-            months.start[m + 1] - months.start[m],
-            layout.monthSum[m],
-            layout.monthMean[m],
-            layout.monthM2[m],
-            months.min[m],
-            months.max[m],
-          );
+          const g = this.groupOf(byCountry, slot, rank, period);
+          if (g !== spanGroup || m !== spanTo) {
+            if (spanGroup >= 0) {
+              runs.addMonths(spanGroup, spanFrom, spanTo, rank, totals);
+            }
+            spanGroup = g;
+            spanFrom = m;
+          }
+          spanTo = m + 1;
           continue;
+        }
+        if (spanGroup >= 0) {
+          runs.addMonths(spanGroup, spanFrom, spanTo, rank, totals);
+          spanGroup = -1;
         }
         for (let p = monthFirstDay[m]; p < monthFirstDay[m + 1]; p++) {
           const day = dayNumber[p];
@@ -803,6 +819,9 @@ export class ColumnarSalesTable {
             );
           }
         }
+      }
+      if (spanGroup >= 0) {
+        runs.addMonths(spanGroup, spanFrom, spanTo, rank, totals);
       }
     }
   }
@@ -847,10 +866,85 @@ export class ColumnarSalesTable {
     return [...ranks].sort((a, b) => a - b);
   }
 
-  private quantileOf(g: number, q: number): number {
+  /** Group g's quantile q, the answer's metric j. */
+  private quantileOf(g: number, q: number, j: number): number {
     const { lower, weight } = quantileRank(this.runs.rows[g], q);
+    const preset = this.presetPairs;
+    if (preset !== null) {
+      const at = 2 * (j * this.runs.groupCount + g);
+      if (!Number.isNaN(preset[at])) {
+        return this.interpolate(preset[at], preset[at + 1], weight);
+      }
+    }
     const pair = this.orderPair(g, lower);
     return this.interpolate(pair[0], pair[1], weight);
+  }
+
+  /**
+   * Selects, before the groups are measured, the pairs of every quantile metric for each group of
+   * `groups` that reads one span of whole months of one indexed country, in runs of consecutive
+   * groups of the same country (`ValueBuckets.selectInMonthSpans`): the windows and running
+   * totals of one country slide over the same months. Pairs go to `presetPairs` at
+   * 2 × (metric × groupCount + group); NaN leaves a group to `orderPair`.
+   */
+  private presetQuantilePairs(groups: readonly number[], metrics: readonly MetricSpec[]): void {
+    this.presetPairs = null;
+    if (!metrics.some((metric) => metric.kind === 'quantile')) {
+      return;
+    }
+    const runs = this.runs;
+    const groupCount = runs.groupCount;
+    const preset = new Float64Array(2 * metrics.length * groupCount).fill(Number.NaN);
+    const batch = this.spanBatch;
+    batch.reserve(groups.length);
+    const pairs = new Float64Array(2 * groups.length);
+    metrics.forEach((metric, j) => {
+      if (metric.kind !== 'quantile') {
+        return;
+      }
+      for (let i = 0; i < groups.length;) {
+        const rank = this.wholeMonthSpanSource(groups[i]);
+        if (rank < 0) {
+          i++;
+          continue;
+        }
+        let count = 0;
+        let end = i;
+        for (; end < groups.length && this.wholeMonthSpanSource(groups[end]) === rank; end++) {
+          const g = groups[end];
+          const entry = runs.firstEntry[g];
+          batch.from[count] = runs.entryFrom[entry];
+          batch.to[count] = runs.entryTo[entry];
+          batch.k[count] = quantileRank(runs.rows[g], metric.q).lower;
+          batch.min[count] = runs.min[g];
+          batch.max[count++] = runs.max[g];
+        }
+        this.buckets.selectInMonthSpans(rank, batch, count, pairs);
+        for (let at = 0; i < end; i++, at += 2) {
+          const to = 2 * (j * groupCount + groups[i]);
+          preset[to] = pairs[at];
+          preset[to + 1] = pairs[at + 1];
+        }
+      }
+    });
+    this.presetPairs = preset;
+  }
+
+  /**
+   * The country whose rows group g holds when they are one span of whole months and that country
+   * has value buckets; -1 otherwise.
+   */
+  private wholeMonthSpanSource(g: number): number {
+    const runs = this.runs;
+    const entry = runs.firstEntry[g];
+    const source = runs.source[g];
+    return entry >= 0 &&
+      entry === runs.lastEntry[g] &&
+      runs.entryFrom[entry] >= 0 &&
+      source !== SEVERAL_COUNTRIES &&
+      this.buckets.width[source] > 0
+      ? source
+      : -1;
   }
 
   /** Group g's k-th smallest value and the next one (see `selectPair`), in `this.pair`. */
@@ -1068,6 +1162,14 @@ class MonthSpans {
       this.days = new Uint32Array(size);
     }
   }
+}
+
+/** Whether month `key` (year * 12 + month - 1) lies wholly within days [from, to]. */
+function isWholeMonth(key: number, from: number, to: number): boolean {
+  const year = Math.floor(key / 12);
+  const month = key - year * 12 + 1;
+  const first = toDayNumber(year, month, 1);
+  return from <= first && first + daysInMonth(year, month) - 1 <= to;
 }
 
 function isSpread(kind: MetricSpec['kind']): boolean {

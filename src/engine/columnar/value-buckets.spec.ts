@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { toDayNumber } from 'src/common/calendar/day-number';
 import { buildColumnarLayout } from 'src/engine/columnar/columnar-layout';
 import { monthExtentsOf } from 'src/engine/columnar/month-extents';
-import { CountrySpans, ValueBuckets } from 'src/engine/columnar/value-buckets';
+import { CountrySpans, MonthSpanBatch, ValueBuckets } from 'src/engine/columnar/value-buckets';
 import type { SalesColumns } from 'src/engine/sales-columns';
 
 interface Row {
@@ -129,6 +129,80 @@ describe('ValueBuckets', () => {
               sorted[k] + 0,
               sorted[Math.min(k + 1, n - 1)] + 0,
             ]);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('selects like sorting over many spans of whole months at once, in sliding or any order', () => {
+    fc.assert(
+      fc.property(
+        rowsArb,
+        tuningArb,
+        fc.integer({ min: 0, max: 2 }),
+        // Each span: its first month, its length in months and its quantile.
+        fc.array(
+          fc.tuple(
+            fc.integer({ min: 0, max: 11 }),
+            fc.integer({ min: 1, max: 12 }),
+            fc.constantFrom(0, 0.1, 0.5, 0.9, 1),
+          ),
+          { minLength: 1, maxLength: 30 },
+        ),
+        fc.boolean(),
+        (rows, tuning, rank, picks, sliding) => {
+          const layout = buildColumnarLayout(columnsOf(rows));
+          const months = monthExtentsOf(layout);
+          const buckets = ValueBuckets.build(layout, months, tuning);
+          const country = Math.min(rank, layout.countryCodes.length - 1);
+          const first = layout.countryFirstMonth[country];
+          const monthCount = layout.countryFirstMonth[country + 1] - first;
+          if (buckets.width[country] === 0) {
+            return;
+          }
+          // Sliding: a rolling window over every month in turn, as window queries ask.
+          const spans = sliding
+            ? Array.from({ length: monthCount }, (_, m) => ({
+                from: first + Math.max(0, m - picks[0][1] + 1),
+                to: first + m + 1,
+                q: picks[m % picks.length][2],
+              }))
+            : picks.map(([start, length, q]) => {
+                const from = first + (start % monthCount);
+                return { from, to: Math.min(from + length, first + monthCount), q };
+              });
+          const batch = new MonthSpanBatch();
+          batch.reserve(spans.length);
+          const expected = spans.map(({ from, to, q }, i) => {
+            const sorted = layout.values.slice(months.start[from], months.start[to]).sort();
+            const k = Math.floor((sorted.length - 1) * q);
+            batch.from[i] = from;
+            batch.to[i] = to;
+            batch.k[i] = k;
+            batch.min[i] = sorted[0];
+            batch.max[i] = sorted[sorted.length - 1];
+            return { k, sorted };
+          });
+          const out = new Float64Array(2 * spans.length);
+          buckets.selectInMonthSpans(country, batch, spans.length, out);
+          expected.forEach(({ k, sorted }, i) => {
+            if (Number.isNaN(out[2 * i])) {
+              // Left to a selection of its own only when its bucket outgrows the gather limit.
+              expect(tuning.gatherLimit).toBeLessThan(sorted.length);
+              return;
+            }
+            // -0 and 0 are equal to every comparison, so either may come back for the other.
+            expect([i, k, out[2 * i] + 0, out[2 * i + 1] + 0]).toEqual([
+              i,
+              k,
+              sorted[k] + 0,
+              sorted[Math.min(k + 1, sorted.length - 1)] + 0,
+            ]);
+          });
+          if (tuning.gatherLimit >= rows.length) {
+            expect(out.some(Number.isNaN)).toBe(false);
           }
         },
       ),

@@ -53,6 +53,7 @@ export class ValueBuckets {
   private pivotRowsAfter = new Float64Array(16);
   private pivotOrder = new Int32Array(16);
   private pivotValue = new Float64Array(16);
+  private readonly pair = new Float64Array(2);
 
   private constructor(
     private readonly layout: ColumnarLayout,
@@ -285,6 +286,137 @@ export class ValueBuckets {
       }
     }
     out[1] = next === Number.POSITIVE_INFINITY ? out[0] : next;
+  }
+
+  /**
+   * `selectKthAndNext` for many spans of whole months of country `rank` at once: span i is months
+   * `[spans.from[i], spans.to[i])` with rank `spans.k[i]` and values within
+   * `[spans.min[i], spans.max[i]]`; its pair goes to `out[2i]` and `out[2i + 1]`. A span whose
+   * bucket holds more rows than the gather limit (heavy ties) gets NaN, to be selected alone.
+   *
+   * Meant for spans that slide, as a rolling window's do: consecutive spans share most months and
+   * mostly their bucket too, so each bucket search starts from the last span's bucket and widens
+   * in doubling steps, two counts instead of a dozen in the usual case.
+   */
+  selectInMonthSpans(rank: number, spans: MonthSpanBatch, count: number, out: Float64Array): void {
+    const { values, countryFirstMonth } = this.layout;
+    const monthStart = this.months.start;
+    const w = this.width[rank];
+    const bounds = this.boundaries;
+    const firstBound = this.boundaryStart[rank];
+    const below = this.below;
+    const stride = countryFirstMonth[rank + 1] - countryFirstMonth[rank] + 1;
+    const origin = this.countStart[rank] - countryFirstMonth[rank];
+    const { from: spanFrom, to: spanTo, k: spanK, bucket } = spans;
+
+    // Each span's bucket [b_lo, b_lo+1) holding its rank (lo = -1 for -∞, w for +∞ as above).
+    let months = 0;
+    let lo = -1;
+    for (let i = 0; i < count; i++) {
+      const from = spanFrom[i];
+      const to = spanTo[i];
+      const k = spanK[i];
+      months += to - from;
+      // Rows below boundary j: below[origin + j * stride + to] - below[origin + j * stride + from].
+      let hi = w;
+      if (lo >= 0 && below[origin + lo * stride + to] - below[origin + lo * stride + from] > k) {
+        hi = lo;
+        lo = -1;
+        for (let step = 1; hi - step >= 0; step *= 2) {
+          const at = origin + (hi - step) * stride;
+          if (below[at + to] - below[at + from] <= k) {
+            lo = hi - step;
+            break;
+          }
+          hi -= step;
+        }
+      } else {
+        for (let step = 1; lo + step < w; step *= 2) {
+          const at = origin + (lo + step) * stride;
+          if (below[at + to] - below[at + from] > k) {
+            hi = lo + step;
+            break;
+          }
+          lo += step;
+        }
+      }
+      while (hi - lo > 1) {
+        const mid = (lo + hi) >>> 1;
+        const at = origin + mid * stride;
+        if (below[at + to] - below[at + from] <= k) {
+          lo = mid;
+        } else {
+          hi = mid;
+        }
+      }
+      bucket[i] = lo;
+    }
+
+    // Every span's slice of its bucket in each of its months.
+    this.reserve(months);
+    const { windowLo, windowHi } = this;
+    for (let i = 0, s = 0; i < count; i++) {
+      const jLo = bucket[i];
+      const atLo = origin + jLo * stride;
+      const atHi = atLo + stride;
+      for (let m = spanFrom[i]; m < spanTo[i]; m++, s++) {
+        const start = monthStart[m];
+        const a = jLo < 0 ? start : start + below[atLo + m + 1] - below[atLo + m];
+        const z = jLo + 1 >= w ? monthStart[m + 1] : start + below[atHi + m + 1] - below[atHi + m];
+        windowLo[s] = a;
+        windowHi[s] = z;
+      }
+    }
+
+    const candidates = this.candidates;
+    for (let i = 0, s = 0; i < count; i++) {
+      const from = spanFrom[i];
+      const to = spanTo[i];
+      const jLo = bucket[i];
+      const jHi = jLo + 1;
+      const first = s;
+      s += to - from;
+      let bound = 0;
+      let rowsBelowLo = 0;
+      for (let t = first, m = from; t < s; t++, m++) {
+        bound += windowHi[t] - windowLo[t];
+        rowsBelowLo += windowLo[t] - monthStart[m];
+      }
+      if (bound > this.gatherLimit) {
+        out[2 * i] = Number.NaN;
+        out[2 * i + 1] = Number.NaN;
+        continue;
+      }
+      const low = jLo < 0 ? spans.min[i] : bounds[firstBound + jLo];
+      const high = jHi >= w ? spans.max[i] : bounds[firstBound + jHi];
+      const binCount = binCountFor(bound);
+      const bins = zeroedBins(binCount);
+      const scale = binScale(binCount, low, high);
+      const last = binCount - 1;
+      let count = 0;
+      for (let t = first; t < s; t++) {
+        for (let p = windowLo[t], z = windowHi[t]; p < z; p++) {
+          const x = values[p];
+          candidates[count++] = x;
+          const bin = ((x - low) * scale) | 0;
+          bins[bin < last ? bin : last]++;
+        }
+      }
+      const r = spanK[i] - rowsBelowLo;
+      selectPairInBins(candidates, count, r, bins, binCount, low, scale, this.pair);
+      let next = this.pair[1];
+      if (r + 1 === count) {
+        // The successor opens the next non-empty bucket: the least first value past a slice.
+        for (let t = first, m = from; t < s; t++, m++) {
+          const z = windowHi[t];
+          if (z < monthStart[m + 1] && values[z] < next) {
+            next = values[z];
+          }
+        }
+      }
+      out[2 * i] = this.pair[0];
+      out[2 * i + 1] = next === Number.POSITIVE_INFINITY ? this.pair[0] : next;
+    }
   }
 
   /**
@@ -743,6 +875,31 @@ function acrossScratch(size: number): Float64Array {
     acrossCandidates = new Float64Array(Math.max(size, acrossCandidates.length * 2, 4096));
   }
   return acrossCandidates;
+}
+
+/**
+ * Spans of whole months of one country for `ValueBuckets.selectInMonthSpans`: span i is months
+ * `[from[i], to[i])` with rank `k[i]` and values within `[min[i], max[i]]`; `bucket` is scratch.
+ */
+export class MonthSpanBatch {
+  from = new Uint32Array(64);
+  to = new Uint32Array(64);
+  k = new Float64Array(64);
+  min = new Float64Array(64);
+  max = new Float64Array(64);
+  bucket = new Int32Array(64);
+
+  /** Room for `count` spans; the contents are not kept. */
+  reserve(count: number): void {
+    if (count > this.from.length) {
+      this.from = new Uint32Array(count);
+      this.to = new Uint32Array(count);
+      this.k = new Float64Array(count);
+      this.min = new Float64Array(count);
+      this.max = new Float64Array(count);
+      this.bucket = new Int32Array(count);
+    }
+  }
 }
 
 /**
