@@ -231,9 +231,24 @@ describe.each([
       jest.restoreAllMocks();
       // What the crash left: all rows, none, or (between two shards) some of them.
       const left = (await rowsOf(crashed.gateway, country)).n;
+      const served = async (
+        repository: ClickHouseDatasetRepository,
+      ): Promise<{ rows: number; history: number }> => {
+        repository.forget('faults');
+        const summary = await repository.summary('faults');
+        const rows = summary.countries
+          .filter(({ code }) => code.startsWith(country))
+          .reduce((total, { rows: n }) => total + n, 0);
+        return { rows, history: (await crashed.writer.history('faults')).at(-1)?.rows ?? 0 };
+      };
       if (pattern.source.includes('shard_2')) {
         expect(left).toBeGreaterThan(0);
         expect(left).toBeLessThan(ROWS);
+        // Readers see none of a write attached on one shard only: it is not committed.
+        const before = await served(crashed.repository);
+        expect(before.rows).toBe(0);
+        crashed.repository.forget('faults');
+        expect((await crashed.repository.summary('faults')).rows).toBe(before.history);
       } else {
         expect(left).toBe(expected);
       }

@@ -25,6 +25,7 @@ import { ClickHouseUnavailableError } from 'src/data/clickhouse/clickhouse-unava
 import {
   ANALYSIS_SETTINGS,
   analysisSql,
+  committedRowsCondition,
   EXACT_SCALE,
   groupConditions,
   INEXACT_VALUE,
@@ -193,6 +194,7 @@ export class ClickHouseDatasetRepository implements OnModuleInit {
   async query(name: string, query: DatasetQuery): Promise<DatasetQueryResult> {
     const dataset = this.get(name);
     const table = tableRef(this.gateway.config.database, dataset.table);
+    const visible = this.visibleRows(dataset);
     const summary = await this.summary(name);
     const exactSums =
       query.metrics.some(({ kind }) => kind === 'sum' || kind === 'mean') &&
@@ -205,7 +207,7 @@ export class ClickHouseDatasetRepository implements OnModuleInit {
     const extended = window !== null || cumulative;
     for (let attempt = 1; attempt <= QUANTILE_ATTEMPTS; attempt++) {
       const rows = await this.withSchema(() =>
-        this.gateway.rows<AnalysisRow>(analysisSql(table, query), ANALYSIS_SETTINGS),
+        this.gateway.rows<AnalysisRow>(analysisSql(table, query, visible), ANALYSIS_SETTINGS),
       );
       const shown: CountedGroup[] = orderGroups(
         rows
@@ -221,7 +223,7 @@ export class ClickHouseDatasetRepository implements OnModuleInit {
       );
       if (!extended && qs.length > 0) {
         const sets = shown.map((group) => ({ conditions: groupConditions(query, group), group }));
-        if (!(await this.selectOrderStatistics(table, sets, qs))) {
+        if (!(await this.selectOrderStatistics(table, sets, qs, visible))) {
           continue;
         }
       }
@@ -238,7 +240,7 @@ export class ClickHouseDatasetRepository implements OnModuleInit {
         };
       }
       const plan = extensionPlan(query, shown, window, cumulative, compare);
-      const measured = await this.measureRowSets(table, query, plan.sets, qs);
+      const measured = await this.measureRowSets(table, query, plan.sets, qs, visible);
       if (measured === null) {
         continue;
       }
@@ -289,13 +291,14 @@ export class ClickHouseDatasetRepository implements OnModuleInit {
     query: DatasetQuery,
     sets: readonly (readonly string[])[],
     qs: readonly number[],
+    visible: readonly string[],
   ): Promise<(CountedGroup | null)[] | null> {
     const measured: (CountedGroup | null)[] = sets.map(() => null);
     for (let start = 0; start < sets.length; start += QUANTILE_GROUPS_PER_STATEMENT) {
       const chunk = sets.slice(start, start + QUANTILE_GROUPS_PER_STATEMENT);
       const rows = await this.withSchema(() =>
         this.gateway.rows<AnalysisRow & { g_set: number | string }>(
-          rowSetsSql(table, query, chunk),
+          rowSetsSql(table, query, chunk, visible),
           ANALYSIS_SETTINGS,
         ),
       );
@@ -313,7 +316,7 @@ export class ClickHouseDatasetRepository implements OnModuleInit {
       const counted = measured.flatMap((group, index) =>
         group === null ? [] : [{ conditions: sets[index], group }],
       );
-      if (!(await this.selectOrderStatistics(table, counted, qs))) {
+      if (!(await this.selectOrderStatistics(table, counted, qs, visible))) {
         return null;
       }
     }
@@ -325,6 +328,7 @@ export class ClickHouseDatasetRepository implements OnModuleInit {
     table: string,
     sets: readonly { readonly conditions: readonly string[]; readonly group: CountedGroup }[],
     qs: readonly number[],
+    visible: readonly string[],
   ): Promise<boolean> {
     for (let start = 0; start < sets.length; start += QUANTILE_GROUPS_PER_STATEMENT) {
       const chunk = sets.slice(start, start + QUANTILE_GROUPS_PER_STATEMENT);
@@ -334,6 +338,7 @@ export class ClickHouseDatasetRepository implements OnModuleInit {
             table,
             chunk.map(({ conditions, group }) => ({ conditions, rows: group.rows })),
             qs,
+            visible,
           ),
         ),
       );
@@ -346,6 +351,13 @@ export class ClickHouseDatasetRepository implements OnModuleInit {
       }
     }
     return true;
+  }
+
+  /** The condition every read of a cluster dataset carries (`committedRowsCondition`). */
+  visibleRows(dataset: DatasetConfig): string[] {
+    return dataset.cluster
+      ? [committedRowsCondition(this.gateway.config.database, dataset.name)]
+      : [];
   }
 
   private get(name: string): DatasetConfig {
@@ -384,7 +396,8 @@ export class ClickHouseDatasetRepository implements OnModuleInit {
         // Day numbers, not date text: 18.16 prints 1970-01-01 as 0000-00-00.
         'SELECT toString(country) AS country, count() AS rows, toUInt32(min(date)) AS first, ' +
           'toUInt32(max(date)) AS last, groupUniqArray(toYear(date)) AS years ' +
-          `FROM ${tableRef(database, dataset.table)} GROUP BY country ORDER BY country`,
+          `FROM ${tableRef(database, dataset.table)} ` +
+          `${whereOf(this.visibleRows(dataset))}GROUP BY country ORDER BY country`,
       ),
       this.gateway.rows<LatestImport>(
         'SELECT sha256, source, toUnixTimestamp(imported_at) AS imported_at, rejected_rows ' +
@@ -451,12 +464,17 @@ export class ClickHouseDatasetRepository implements OnModuleInit {
     }
     const [row] = await this.gateway.rows<{ inexact: string | number }>(
       `SELECT countIf(${INEXACT_VALUE}) AS inexact ` +
-        `FROM ${tableRef(this.gateway.config.database, dataset.table)}`,
+        `FROM ${tableRef(this.gateway.config.database, dataset.table)} ` +
+        whereOf(this.visibleRows(dataset)),
     );
     const arithmetic: Arithmetic = Number(row?.inexact ?? 0) === 0 ? 'exact-decimal' : 'float';
     this.arithmetics.set(dataset.name, { version, arithmetic });
     return arithmetic;
   }
+}
+
+function whereOf(conditions: readonly string[]): string {
+  return conditions.length > 0 ? `WHERE ${conditions.join(' AND ')} ` : '';
 }
 
 function metricValues(

@@ -514,9 +514,12 @@ export class ClickHouseDatasetWriter implements OnApplicationBootstrap {
     return Number(row?.n ?? 0);
   }
 
+  /** Rows as queries see them (a cluster's uncommitted writes left out). */
   private async tableRows(config: DatasetConfig): Promise<number> {
+    const visible = this.repository.visibleRows(config);
     const [row] = await this.gateway.rows<{ n: string }>(
-      `SELECT count() AS n FROM ${tableRef(this.gateway.config.database, config.table)}`,
+      `SELECT count() AS n FROM ${tableRef(this.gateway.config.database, config.table)}` +
+        (visible.length > 0 ? ` WHERE ${visible.join(' AND ')}` : ''),
     );
     return Number(row?.n ?? 0);
   }

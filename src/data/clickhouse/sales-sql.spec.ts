@@ -2,6 +2,9 @@ import { parseMetricName, type DatasetQuery, type MetricSpec } from 'src/engine'
 import { toDayNumber } from 'src/common/calendar/day-number';
 import {
   analysisSql,
+  committedRowsCondition,
+  quantileSetsSql,
+  rowSetsSql,
   CLICKHOUSE_MAX_DAY,
   identifier,
   levelOfIndex,
@@ -77,6 +80,23 @@ describe('sales SQL', () => {
     expect(sql).toContain(
       "WHERE country IN ('AR', 'CL') AND toYear(date) IN (2024) AND date >= toDate('2024-01-01') AND date <= toDate('2024-06-30')",
     );
+  });
+
+  it('should add the visibility condition of a cluster dataset to every statement', () => {
+    const visible = committedRowsCondition('db', "it's");
+    expect(visible).toBe(
+      "(part = 0 OR part GLOBAL IN (SELECT write_id FROM `db`.`versions` WHERE dataset = 'it\\'s' " +
+        "AND state = 'committed'))",
+    );
+    expect(analysisSql('`db`.`t`', query({ countries: ['AR'] }), [visible])).toContain(
+      `FROM \`db\`.\`t\` WHERE ${visible} AND country IN ('AR')`,
+    );
+    expect(rowSetsSql('`db`.`t`', query({}), [['0']], [visible])).toContain(
+      `FROM \`db\`.\`t\` WHERE ${visible} AND 0`,
+    );
+    expect(
+      quantileSetsSql('`db`.`t`', [{ conditions: ['1'], rows: 2 }], [0.5], [visible]),
+    ).toContain(`FROM \`db\`.\`t\` WHERE ${visible} AND 1`);
   });
 
   it('should keep every row for bounds outside the Date range and none for impossible ones', () => {

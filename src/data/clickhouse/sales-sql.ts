@@ -138,6 +138,19 @@ export function scaledSumOf(row: AnalysisRow): bigint | null {
 /** True for a row whose value is not k / 10^4 for a k that stays exact. */
 export const INEXACT_VALUE = `(abs(value) >= ${EXACT_LIMIT} OR ${SCALED_VALUE} / ${EXACT_SCALE} != value)`;
 
+/**
+ * What a query of a cluster dataset may read: imported rows (`part` 0) and the rows of committed
+ * uploads. An upload is attached shard by shard and its `committed` row is written after the last
+ * attach, so no query sees an upload on some shards only. (A plain table needs no such condition:
+ * its attach is one statement.) `GLOBAL IN` reads `versions` once, where the query starts.
+ */
+export function committedRowsCondition(database: string, dataset: string): string {
+  return (
+    `(part = 0 OR part GLOBAL IN (SELECT write_id FROM ${tableRef(database, 'versions')} ` +
+    `WHERE dataset = ${stringLiteral(dataset)} AND state = 'committed'))`
+  );
+}
+
 function countryConditions(query: DatasetQuery): string[] {
   return query.countries ? [`country IN (${query.countries.map(countryLiteral).join(', ')})`] : [];
 }
@@ -241,7 +254,11 @@ function metricColumns(query: DatasetQuery): { inner: string[]; outer: string[] 
  * Valid on ClickHouse 18.16 and current releases: no window functions, WITH subqueries or query
  * parameters. Every value spliced in is a checked integer, country code or rebuilt date.
  */
-export function analysisSql(table: string, query: DatasetQuery): string {
+export function analysisSql(
+  table: string,
+  query: DatasetQuery,
+  visible: readonly string[] = [],
+): string {
   const keys: string[] = [];
   const inner: string[] = [];
   if (query.groupByCountry) {
@@ -265,7 +282,8 @@ export function analysisSql(table: string, query: DatasetQuery): string {
   // A shard without matching rows still answers an ungrouped query, with a count of 0.
   return (
     `SELECT ${outer.join(', ')} FROM (SELECT ${inner.join(', ')} FROM ${table} ` +
-    `${whereClause(filterConditions(query))}${grouping}) WHERE p_n > 0${grouping}${ordering}`
+    `${whereClause([...visible, ...filterConditions(query)])}${grouping}) ` +
+    `WHERE p_n > 0${grouping}${ordering}`
   );
 }
 
@@ -320,11 +338,13 @@ export function rowSetsSql(
   table: string,
   query: DatasetQuery,
   sets: readonly (readonly string[])[],
+  visible: readonly string[] = [],
 ): string {
   const metrics = metricColumns(query);
   const parts = sets.map(
     (conditions, index) =>
-      `SELECT ${index} AS g_set, ${metrics.inner.join(', ')} FROM ${table} ${whereClause(conditions)}`,
+      `SELECT ${index} AS g_set, ${metrics.inner.join(', ')} FROM ${table} ` +
+      whereClause([...visible, ...conditions]),
   );
   return (
     `SELECT g_set, ${metrics.outer.join(', ')} FROM (${parts.join(' UNION ALL ')}) ` +
@@ -401,13 +421,14 @@ export function quantileSetsSql(
   table: string,
   sets: readonly { readonly conditions: readonly string[]; readonly rows: number }[],
   qs: readonly number[],
+  visible: readonly string[] = [],
 ): string {
   return sets
     .map(({ conditions, rows }, g) => {
       const levels = quantileIndices(rows, qs).map((index) => String(levelOfIndex(index, rows)));
       return (
         `SELECT ${g} AS g, count() AS n, quantilesExact(${levels.join(', ')})(value) AS qs ` +
-        `FROM ${table} ${whereClause(conditions)}`
+        `FROM ${table} ${whereClause([...visible, ...conditions])}`
       );
     })
     .join(' UNION ALL ');
