@@ -21,6 +21,8 @@ const threads = Number(process.env.BENCH_DUCKDB_THREADS ?? 2);
 const settings = benchSettings();
 // Extra load-time samples come from fresh processes that stop after loading.
 const loadOnly = process.env.BENCH_LOAD_ONLY === '1';
+// A comma-separated list of query ids times only those (a 100M-row run skips the slow ones).
+const queryIds = process.env.BENCH_QUERY_IDS?.split(',') ?? null;
 
 function sqlString(text) {
   return `'${text.replaceAll("'", "''")}'`;
@@ -68,7 +70,7 @@ if (expectedRowsText !== undefined && rowCount !== Number(expectedRowsText)) {
 }
 
 const queries = {};
-for (const query of loadOnly ? [] : QUERIES) {
+for (const query of loadOnly ? [] : QUERIES.filter(({ id }) => queryIds?.includes(id) ?? true)) {
   const { timing, answer } = await timeRuns(async () => {
     const reader = await connection.runAndReadAll(query.sql);
     return reader.getRowsJS();

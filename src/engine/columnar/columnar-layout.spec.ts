@@ -155,6 +155,27 @@ describe('buildColumnarLayout', () => {
     expectSameLayouts(rows);
   });
 
+  it('keeps decimal values as their scaled 32-bit integers, which divide back exactly', () => {
+    const inputs = [701.2, -3.5, 0.07, 99_999.99, 1.25, 0];
+    const rows: Row[] = inputs.map((value, i) => ({ country: 'AR', day: first + (i % 2), value }));
+    const layout = buildColumnarLayout(columnsOf(rows));
+    expect(layout.values).toBeInstanceOf(Int32Array);
+    expect(layout.valueScale).toBe(100);
+    const monthLevel = Array.from(layout.values.subarray(rows.length), (k) => k / 100);
+    expect(monthLevel).toEqual([...inputs].sort((a, b) => a - b));
+    expectSameLayouts(rows);
+  });
+
+  it('keeps values as doubles when their scaled integers need more than 32 bits', () => {
+    const wide = [30_000_000.25, 30_000_000.5, 29_999_999.75];
+    const layout = buildColumnarLayout(
+      columnsOf(wide.map((value) => ({ country: 'AR', day: first, value }))),
+    );
+    expect(layout.values).toBeInstanceOf(Float64Array);
+    expect(layout.valueScale).toBe(1);
+    expect(Array.from(layout.values.subarray(3))).toEqual([...wide].sort((a, b) => a - b));
+  });
+
   it('groups a calendar too long for a counter per (country, month)', () => {
     const countries = Array.from({ length: 40 }, (_, i) => `A${String.fromCharCode(65 + i)}`);
     const rows: Row[] = Array.from({ length: 500 }, (_, i) => ({

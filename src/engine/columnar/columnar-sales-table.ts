@@ -350,8 +350,8 @@ export class ColumnarSalesTable {
       country,
       period,
       rows: runs.rows[g],
-      min: runs.min[g],
-      max: runs.max[g],
+      min: runs.min[g] / this.layout.valueScale,
+      max: runs.max[g] / this.layout.valueScale,
       sumHi: sumHi[g],
       sumLo: sumLo[g],
       squaresHi: squaresHi[g],
@@ -363,12 +363,13 @@ export class ColumnarSalesTable {
   /** How many of group `handle`'s values (of the last `partials`) are ≤ v: a binary search per run. */
   countAtMost(handle: number, v: number): number {
     let count = 0;
+    const { values, valueScale } = this.layout;
     this.forEachRun(handle, (start, end) => {
       let lo = start;
       let hi = end;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if (this.layout.values[mid] <= v) {
+        if (values[mid] / valueScale <= v) {
           lo = mid + 1;
         } else {
           hi = mid;
@@ -382,10 +383,12 @@ export class ColumnarSalesTable {
   /** Group `handle`'s values (of the last `partials`), in no particular order. */
   groupValues(handle: number): Float64Array {
     const out = new Float64Array(this.runs.rows[handle]);
+    const { values, valueScale } = this.layout;
     let at = 0;
     this.forEachRun(handle, (start, end) => {
-      out.set(this.layout.values.subarray(start, end), at);
-      at += end - start;
+      for (let i = start; i < end; i++) {
+        out[at++] = values[i] / valueScale;
+      }
     });
     return out;
   }
@@ -413,7 +416,11 @@ export class ColumnarSalesTable {
     for (let m = 0; m < min.length; m++) {
       largest = Math.max(largest, Math.abs(min[m]), Math.abs(max[m]));
     }
-    return { scale: exact.scale, squares: exact.squares, largest };
+    return {
+      scale: exact.scale,
+      squares: exact.squares,
+      largest: largest / this.layout.valueScale,
+    };
   }
 
   /** Calls `visit` with the bounds in `values` of each sorted run of group g. */
@@ -503,8 +510,8 @@ export class ColumnarSalesTable {
     stats.count = runs.rows[g];
     stats.mean = runs.mean[g];
     stats.m2 = runs.m2[g];
-    stats.min = runs.min[g];
-    stats.max = runs.max[g];
+    stats.min = runs.min[g] / this.layout.valueScale;
+    stats.max = runs.max[g] / this.layout.valueScale;
     stats.sum = runs.sum[g];
     const exact = this.layout.exact;
     const metricCount = metrics.length;
@@ -898,6 +905,8 @@ export class ColumnarSalesTable {
     const batch = this.spanBatch;
     batch.reserve(groups.length);
     const pairs = new Float64Array(2 * groups.length);
+    // Selected in stored numbers (see `ColumnarLayout.values`), kept as values.
+    const { valueScale } = this.layout;
     metrics.forEach((metric, j) => {
       if (metric.kind !== 'quantile') {
         return;
@@ -922,8 +931,8 @@ export class ColumnarSalesTable {
         this.buckets.selectInMonthSpans(rank, batch, count, pairs);
         for (let at = 0; i < end; i++, at += 2) {
           const to = 2 * (j * groupCount + groups[i]);
-          preset[to] = pairs[at];
-          preset[to + 1] = pairs[at + 1];
+          preset[to] = pairs[at] / valueScale;
+          preset[to + 1] = pairs[at + 1] / valueScale;
         }
       }
     });
@@ -949,6 +958,15 @@ export class ColumnarSalesTable {
 
   /** Group g's k-th smallest value and the next one (see `selectPair`), in `this.pair`. */
   private orderPair(g: number, lower: number): Float64Array {
+    const pair = this.storedOrderPair(g, lower);
+    const { valueScale } = this.layout;
+    pair[0] /= valueScale;
+    pair[1] /= valueScale;
+    return pair;
+  }
+
+  /** `orderPair` in stored numbers (see `ColumnarLayout.values`). */
+  private storedOrderPair(g: number, lower: number): Float64Array {
     const runs = this.runs;
     const { values, dayStart } = this.layout;
     const monthStart = this.months.start;

@@ -29,7 +29,7 @@ export function columnsOfLayout(layout: ColumnarLayout): SalesColumns {
     countryCodes: codes,
     countries: [...countryCodes],
     days,
-    values: layout.values.slice(0, rowCount),
+    values: Float64Array.from(layout.values.subarray(0, rowCount), (k) => k / layout.valueScale),
     // An exact table's scale is 10^(the most fraction digits the loader saw), all it needs again.
     ...(layout.exact === null
       ? {}

@@ -1,11 +1,13 @@
+import type { SortedValues } from 'src/engine/columnar/columnar-layout';
+
 /**
- * Order statistics over several ascending runs of one Float64Array, without merging them: a
+ * Order statistics over several ascending runs of one typed array, without merging them: a
  * quantile over a year reads a dozen month runs and a few edge days, and selecting inside them
  * costs a few binary searches per run instead of copying and sorting every value.
  */
 
 /** First index in [lo, hi) whose value is ≥ x (hi when none). */
-export function lowerBound(data: Float64Array, lo: number, hi: number, x: number): number {
+export function lowerBound(data: SortedValues, lo: number, hi: number, x: number): number {
   while (lo < hi) {
     const mid = lo + ((hi - lo) >>> 1);
     if (data[mid] < x) {
@@ -18,7 +20,7 @@ export function lowerBound(data: Float64Array, lo: number, hi: number, x: number
 }
 
 /** First index in [lo, hi) whose value is > x (hi when none). */
-export function upperBound(data: Float64Array, lo: number, hi: number, x: number): number {
+export function upperBound(data: SortedValues, lo: number, hi: number, x: number): number {
   while (lo < hi) {
     const mid = lo + ((hi - lo) >>> 1);
     if (data[mid] <= x) {
@@ -32,7 +34,7 @@ export function upperBound(data: Float64Array, lo: number, hi: number, x: number
 
 /** The k-th smallest (0-based) value of the union of the sorted runs `data[starts[i], ends[i])`. */
 export function selectKth(
-  data: Float64Array,
+  data: SortedValues,
   starts: ArrayLike<number>,
   ends: ArrayLike<number>,
   k: number,
@@ -55,7 +57,7 @@ export function selectKth(
  * out and selected.
  */
 export function selectKthAndNext(
-  data: Float64Array,
+  data: SortedValues,
   starts: ArrayLike<number>,
   ends: ArrayLike<number>,
   k: number,
@@ -166,7 +168,7 @@ export function selectKthAndNext(
  * with its window.
  */
 function successor(
-  data: Float64Array,
+  data: SortedValues,
   runCount: number,
   hi: Uint32Array,
   end: Uint32Array,
@@ -183,7 +185,7 @@ function successor(
 
 /** The windows' middle element whose run is the median by candidate count, for a safe split. */
 function weightedMedianOfMiddles(
-  data: Float64Array,
+  data: SortedValues,
   runCount: number,
   lo: Uint32Array,
   hi: Uint32Array,
