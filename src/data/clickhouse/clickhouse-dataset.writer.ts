@@ -14,11 +14,9 @@ import { CLICKHOUSE_DAY_RANGE, stringLiteral, tableRef } from 'src/data/clickhou
 import { CsvLoadError } from 'src/data/csv/csv-load.error';
 import { loadSalesCsv } from 'src/data/csv/sales-csv-loader';
 import { CsvRejectedError, MAX_LISTED_DEFECTS } from 'src/data/errors/csv-rejected.error';
-import {
-  IdempotencyKeyInFlightError,
-  IdempotencyKeyReusedError,
-} from 'src/data/errors/idempotency.errors';
+import { IdempotencyKeyReusedError } from 'src/data/errors/idempotency.errors';
 import { DataGeneration } from 'src/data/live/data-generation';
+import { InFlightKeys } from 'src/data/live/in-flight-keys';
 import { KeyedLock } from 'src/data/live/keyed-lock';
 import type { StagedUpload, UploadOutcome } from 'src/data/live/memory-dataset.writer';
 import { nextVersionId } from 'src/data/live/version-ids';
@@ -99,7 +97,7 @@ function recordOf(row: VersionRow): VersionRecord {
 export class ClickHouseDatasetWriter implements OnApplicationBootstrap {
   private readonly logger = new Logger(ClickHouseDatasetWriter.name);
   private readonly lock = new KeyedLock();
-  private readonly inFlight = new Set<string>();
+  private readonly inFlight = new InFlightKeys();
   /** Writes this process left pending after a failure; the next write to the dataset settles them. */
   private readonly unsettled = new Set<string>();
 
@@ -147,12 +145,7 @@ export class ClickHouseDatasetWriter implements OnApplicationBootstrap {
 
   /** @throws IdempotencyKeyInFlightError while another request of this process holds the key */
   claimIdempotencyKey(dataset: string, key: string): () => void {
-    const claim = `${dataset}\n${key}`;
-    if (this.inFlight.has(claim)) {
-      throw new IdempotencyKeyInFlightError();
-    }
-    this.inFlight.add(claim);
-    return () => this.inFlight.delete(claim);
+    return this.inFlight.claim(dataset, key);
   }
 
   /** Committed versions, oldest first. */

@@ -8,12 +8,10 @@ import { loadSalesCsv } from 'src/data/csv/sales-csv-loader';
 import { CsvDatasetRepository, type LoadedDataset } from 'src/data/csv-dataset.repository';
 import { CsvRejectedError, MAX_LISTED_DEFECTS } from 'src/data/errors/csv-rejected.error';
 import { DatasetNotFoundError } from 'src/data/errors/dataset-not-found.error';
-import {
-  IdempotencyKeyInFlightError,
-  IdempotencyKeyReusedError,
-} from 'src/data/errors/idempotency.errors';
+import { IdempotencyKeyReusedError } from 'src/data/errors/idempotency.errors';
 import { ReadOnlyDatasetError } from 'src/data/errors/read-only-dataset.error';
 import { DatasetWriteObserver } from 'src/data/live/dataset-write.observer';
+import { InFlightKeys } from 'src/data/live/in-flight-keys';
 import { KeyedLock } from 'src/data/live/keyed-lock';
 import { nextVersionId } from 'src/data/live/version-ids';
 import type { VersionRecord } from 'src/data/live/version-log';
@@ -49,7 +47,7 @@ export class MemoryDatasetWriter {
   private readonly logger = new Logger(MemoryDatasetWriter.name);
   private readonly lock = new KeyedLock();
   /** Idempotency keys whose first request is running, per dataset. */
-  private readonly inFlight = new Set<string>();
+  private readonly inFlight = new InFlightKeys();
 
   constructor(
     @Inject(dataConfig.KEY) private readonly config: ConfigType<typeof dataConfig>,
@@ -75,12 +73,7 @@ export class MemoryDatasetWriter {
    * @throws IdempotencyKeyInFlightError while another request holds the key
    */
   claimIdempotencyKey(dataset: string, key: string): () => void {
-    const claim = `${dataset}\n${key}`;
-    if (this.inFlight.has(claim)) {
-      throw new IdempotencyKeyInFlightError();
-    }
-    this.inFlight.add(claim);
-    return () => this.inFlight.delete(claim);
+    return this.inFlight.claim(dataset, key);
   }
 
   /**
