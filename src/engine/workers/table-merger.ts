@@ -1,11 +1,16 @@
 import type { Worker } from 'node:worker_threads';
 import { startWorkerBeside } from 'src/common/workers/worker-file';
+import type { ColumnarLayout } from 'src/engine/columnar/columnar-layout';
 import { ColumnarSalesTable, type TableIndex } from 'src/engine/columnar/columnar-sales-table';
 import { concatSalesColumns } from 'src/engine/sales-columns-concat';
 
 export interface TableMergeRequest {
   readonly id: number;
-  readonly parts: readonly TableIndex[];
+  /**
+   * The tables' layouts only: the merge reads rows, not value buckets, and the main table's
+   * buckets (not on shared memory) would be copied on the event loop to post them.
+   */
+  readonly parts: readonly ColumnarLayout[];
 }
 
 export type TableMergeReply =
@@ -17,6 +22,10 @@ export type TableMergeReply =
  * answering queries meanwhile: the thread reads the tables' layouts (on shared memory when they
  * are large, so nothing is copied), rebuilds the index as a load would, and hands it back; the
  * caller only wraps it (`ColumnarSalesTable.fromIndex`, about a millisecond at 10M rows).
+ *
+ * The thread runs at the lowest CPU priority: on a busy machine a merge waits for the event loop
+ * and the clients rather than the reverse, and the 32-delta bound holds uploads back if merges
+ * fall behind.
  *
  * Merges run one at a time, in order, so at most one extra table is being built at once: memory
  * while merging is bounded by the tables being merged, their rows as plain columns, and the new
@@ -63,7 +72,10 @@ export class TableMerger {
     const id = this.nextId++;
     return new Promise<ColumnarSalesTable>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      const request: TableMergeRequest = { id, parts: tables.map((table) => table.index()) };
+      const request: TableMergeRequest = {
+        id,
+        parts: tables.map((table) => table.index().layout),
+      };
       worker.postMessage(request);
     });
   }
