@@ -111,7 +111,7 @@ check_json '/data_analysis?mean=true&include_ar=true' \
   fail "the compatible query did not return AR.mean"
 log "/health and /data_analysis answer"
 
-# The explore page and every asset it links, Chart.js included: they come from dist/ and the
+# The explore page and every asset it links, uPlot included: they come from dist/ and the
 # production node_modules, so a missing copy or dependency shows here.
 node -e '
   const port = process.argv[1];
@@ -123,8 +123,8 @@ node -e '
       throw new Error(`/explore answered ${page.status} ${page.headers.get("content-type")}`);
     }
     const assets = [...html.matchAll(/(?:src|href)="(\/explore\/assets\/[^"]+)"/g)].map((m) => m[1]);
-    if (!assets.some((path) => path.endsWith("/chart.umd.min.js"))) {
-      throw new Error("/explore links no Chart.js");
+    if (!assets.some((path) => path.endsWith("/uPlot.iife.min.js"))) {
+      throw new Error("/explore links no uPlot");
     }
     for (const path of assets) {
       const asset = await get(path);

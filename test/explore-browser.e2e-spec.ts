@@ -49,8 +49,9 @@ interface TableCell {
 interface ChartData {
   metric: string;
   type: string;
+  stacked: boolean;
   labels: string[];
-  datasets: Array<{ label: string; data: Array<number | null>; color: unknown }>;
+  datasets: Array<{ label: string; data: Array<number | null>; color: string | string[] }>;
   paintedPixels: number;
 }
 
@@ -184,49 +185,38 @@ describe('explore page (Chromium)', () => {
     }));
   }
 
-  /** What Chart.js holds for each chart, and how many pixels it painted. */
-  function chartsOf(page: Page): Promise<ChartData[]> {
-    return page.$$eval('#charts canvas', (canvases) => {
-      const library = (
-        window as unknown as {
-          Chart: {
-            getChart(canvas: HTMLCanvasElement): {
-              config: { type: string };
-              data: {
-                labels: string[];
-                datasets: Array<{
-                  label: string;
-                  data: Array<number | null>;
-                  borderColor: unknown;
-                }>;
-              };
-            };
-          };
-        }
-      ).Chart;
-      return canvases.map((element) => {
-        const canvas = element as HTMLCanvasElement;
-        const chart = library.getChart(canvas);
+  /**
+   * What each chart shows, read back from the page's own chart module (the same module instance
+   * the page runs), and how many pixels its canvas painted.
+   */
+  async function chartsOf(page: Page): Promise<ChartData[]> {
+    const href = await page.$eval(
+      'link[rel="modulepreload"][href$="/chart-view.js"]',
+      (link) => (link as HTMLLinkElement).href,
+    );
+    // A string, so that the dynamic import reaches the page as written (not as a require).
+    const chartView = await page.evaluateHandle(`import(${JSON.stringify(href)})`);
+    const charts = await chartView.evaluate((module) => {
+      const { drawnCharts } = module as {
+        drawnCharts(): Array<Omit<ChartData, 'paintedPixels'>>;
+      };
+      const canvases = [...document.querySelectorAll<HTMLElement>('#charts .chart-box')].map(
+        (box) => box.querySelector('canvas'),
+      );
+      return drawnCharts().map((chart, index) => {
+        const canvas = canvases[index];
         const pixels = canvas
-          .getContext('2d')
+          ?.getContext('2d')
           ?.getImageData(0, 0, canvas.width, canvas.height).data;
         let painted = 0;
         for (let alpha = 3; pixels && alpha < pixels.length; alpha += 4) {
           painted += pixels[alpha] > 0 ? 1 : 0;
         }
-        return {
-          metric: canvas.dataset.metric ?? '',
-          type: chart.config.type,
-          labels: [...chart.data.labels],
-          datasets: chart.data.datasets.map(({ label, data, borderColor }) => ({
-            label,
-            data: [...data],
-            color: borderColor,
-          })),
-          paintedPixels: painted,
-        };
+        return { ...chart, paintedPixels: painted };
       });
     });
+    await chartView.dispose();
+    return charts;
   }
 
   /** Every row of the API's answer is a row of the table, with the exact value and its reading. */
@@ -256,7 +246,7 @@ describe('explore page (Chromium)', () => {
       expect(page.url()).toBe(
         `${origin}/explore?dataset=sales&metrics=sum&groupBy=country,quarter`,
       );
-      // The list, the facts and the numbers, each asked once, though started before Chart.js ran.
+      // The list, the facts and the numbers, each asked once, though started before uPlot ran.
       const apiRequests = await page.evaluate(() =>
         performance
           .getEntriesByType('resource')
@@ -525,17 +515,7 @@ describe('explore page (Chromium)', () => {
       const total = shares.datasets.reduce((sum, { data }) => sum + (data[index] ?? 0), 0);
       expect(total).toBeCloseTo(1, 9);
     }
-    const stacked = await page.$eval('#charts canvas', (canvas) => {
-      const chart = (
-        window as unknown as {
-          Chart: {
-            getChart(element: Element): { options: { scales: { y: { stacked: boolean } } } };
-          };
-        }
-      ).Chart.getChart(canvas);
-      return chart.options.scales.y.stacked;
-    });
-    expect(stacked).toBe(true);
+    expect(shares.stacked).toBe(true);
 
     // The top two countries by median, the rest folded into OTHER (grey, last).
     await page.getByLabel('Top countries').fill('2');
@@ -646,7 +626,7 @@ describe('explore page (Chromium)', () => {
       );
     // 200% zoom of a 1280×800 window: half the CSS pixels at twice the density.
     await page.setViewportSize({ width: 640, height: 400 });
-    // Chart.js resizes its canvas from a ResizeObserver callback, some frames after the viewport
+    // The charts resize from a ResizeObserver callback, some frames after the viewport
     // changes: wait for the layout to settle (up to 5 s), then check the width it settled at.
     await page
       .waitForFunction(

@@ -6,7 +6,7 @@ import request from 'supertest';
 import { createTestApp, FIXTURES } from 'test/support/test-app';
 
 const PUBLIC = join(__dirname, '..', 'src', 'explore', 'public');
-const CHART_JS = join(dirname(require.resolve('chart.js')), 'chart.umd.min.js');
+const UPLOT = dirname(require.resolve('uplot'));
 const PROBLEM_JSON = /^application\/problem\+json/;
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
@@ -71,7 +71,8 @@ describe('explore page (HTTP)', () => {
     ['table-view.js', 'text/javascript; charset=utf-8', join(PUBLIC, 'table-view.js')],
     ['format.js', 'text/javascript; charset=utf-8', join(PUBLIC, 'format.js')],
     ['explore.css', 'text/css; charset=utf-8', join(PUBLIC, 'explore.css')],
-    ['chart.umd.min.js', 'text/javascript; charset=utf-8', CHART_JS],
+    ['uPlot.iife.min.js', 'text/javascript; charset=utf-8', join(UPLOT, 'uPlot.iife.min.js')],
+    ['uPlot.min.css', 'text/css; charset=utf-8', join(UPLOT, 'uPlot.min.css')],
   ])('should serve %s as %s, cached for good', async (file, type, source) => {
     const base = await assetBase();
     const response = await get(`${base}/${file}`)
@@ -93,7 +94,7 @@ describe('explore page (HTTP)', () => {
     ['a file outside the allowlist', 'index.html'],
     ['a path out of the folder', '..%2F..%2Fpackage.json'],
     ['an inherited property name', '__proto__'],
-    ['a source map', 'chart.umd.min.js.map'],
+    ['a build of the chart library not in the allowlist', 'uPlot.esm.js'],
   ])('should answer 404 for %s', async (_case, file) => {
     const base = await assetBase();
     const response = await get(`${base}/${file}`).expect(404);

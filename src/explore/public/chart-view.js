@@ -3,8 +3,19 @@ import { formatShare, formatTick, formatValue, keyLabel, metricLabel } from './f
 import { SHARED_METRICS, groupKeysOf } from './table-view.js';
 
 /** @typedef {import('./table-view.js').AnalysisResult} AnalysisResult */
-/** @typedef {import('chart.js').ChartConfiguration<'bar' | 'line'>} ChartConfig */
-/** @typedef {import('chart.js').ChartDataset<'bar' | 'line', Array<number | null>>} Series */
+/** @typedef {import('uplot')} UPlot */
+/** @typedef {import('uplot').Options} UPlotOptions */
+/** @typedef {'circle' | 'square' | 'triangle' | 'diamond' | 'triangleDown' | 'none'} PointShape */
+/**
+ * @typedef {object} Series one series of a chart, as the plan describes it
+ * @property {string} label
+ * @property {Array<number | null>} data
+ * @property {string | string[]} backgroundColor one colour, or one per bar
+ * @property {string | string[]} borderColor
+ * @property {PointShape} [pointStyle]
+ * @property {number[]} [borderDash]
+ * @property {number} [borderWidth]
+ */
 
 /**
  * Okabe–Ito, the palette designed to stay distinct under every common colour-vision deficiency,
@@ -24,19 +35,16 @@ export const PALETTE = [
  * @typedef {object} SeriesStyle the look of one series
  * @property {string} backgroundColor
  * @property {string} borderColor
- * @property {import('chart.js').PointStyle} pointStyle
+ * @property {PointShape} pointStyle
  * @property {number[]} borderDash
  */
 /** Point shapes and, past the palette, dashes tell lines apart without colour. */
 const POINT_STYLES = /** @type {const} */ ([
   'circle',
-  'rect',
+  'square',
   'triangle',
-  'rectRot',
-  'star',
-  'crossRot',
-  'rectRounded',
-  'cross',
+  'diamond',
+  'triangleDown',
 ]);
 const DASHES = [[], [6, 4], [2, 3]];
 /** The countries folded together by `top`: grey and dashed, apart from every real country. */
@@ -45,7 +53,7 @@ const OTHER_COUNTRY = 'OTHER';
 const OTHER_STYLE = {
   backgroundColor: '#8C8C8C',
   borderColor: '#8C8C8C',
-  pointStyle: 'line',
+  pointStyle: 'none',
   borderDash: [4, 3],
 };
 /** Previous values (with `compare`) are drawn in the same colour, this much see-through. */
@@ -54,11 +62,10 @@ const PREVIOUS_ALPHA = '66';
 /** Up to this many periods, periods are grouped bars; more read better as lines. */
 const MAX_PERIODS_AS_BARS = 4;
 
-/** @returns {typeof import('chart.js').Chart} the UMD build's global */
+/** @returns {typeof import('uplot')} the IIFE build's global */
 function chartLibrary() {
-  return /** @type {{ Chart: typeof import('chart.js').Chart }} */ (
-    /** @type {unknown} */ (globalThis)
-  ).Chart;
+  return /** @type {{ uPlot: typeof import('uplot') }} */ (/** @type {unknown} */ (globalThis))
+    .uPlot;
 }
 
 /** @param {string[]} items */
@@ -214,7 +221,7 @@ export function chartPlan(result, metric, countryOrder) {
         backgroundColor: `${backgroundColor}${PREVIOUS_ALPHA}`,
         borderColor,
         borderDash: [6, 4],
-        pointStyle: 'rect',
+        pointStyle: 'square',
       });
     }
     return {
@@ -247,116 +254,329 @@ export function chartPlan(result, metric, countryOrder) {
   };
 }
 
-/**
- * @param {ChartPlan} plan
- * @param {boolean} small
- * @returns {ChartConfig}
- */
-function chartConfig(plan, small) {
-  const legend = plan.datasets.length > 1;
-  const format = (/** @type {number | null} */ value) =>
-    plan.stacked ? formatShare(value) : formatValue(value, plan.metric);
-  return {
-    type: plan.type,
-    data: { labels: plan.labels, datasets: plan.datasets },
-    options: {
-      animation: false,
-      responsive: true,
-      maintainAspectRatio: false,
-      spanGaps: false,
-      interaction: { mode: 'index', intersect: false },
-      elements: {
-        line: { borderWidth: 2, tension: 0 },
-        point: { radius: small ? 2 : 3, hoverRadius: 5 },
-        bar: { borderWidth: 0, borderRadius: 2 },
-      },
-      plugins: {
-        legend: {
-          display: legend,
-          position: 'bottom',
-          labels: {
-            usePointStyle: true,
-            boxWidth: 10,
-            boxHeight: 10,
-            padding: 14,
-            color: '#1f2937',
-          },
-        },
-        tooltip: {
-          callbacks: {
-            label: (item) =>
-              `${item.dataset.label ?? ''}: ${format(/** @type {number | null} */ (item.raw))}`,
-          },
-        },
-      },
-      scales: {
-        x: {
-          stacked: plan.stacked,
-          grid: { display: false },
-          ticks: { color: '#374151', maxRotation: 0, autoSkipPadding: 12 },
-        },
-        y: {
-          stacked: plan.stacked,
-          ...(plan.stacked ? { min: 0, max: 1 } : {}),
-          beginAtZero: plan.type === 'bar',
-          grid: { color: '#e5e7eb' },
-          border: { display: false },
-          ticks: {
-            color: '#374151',
-            callback: (tick) =>
-              plan.stacked ? formatShare(Number(tick)) : formatTick(Number(tick)),
-          },
-        },
-      },
-    },
-  };
-}
+/** The bars of one slot (a country, a period) fill this much of it; the rest parts the slots. */
+const SLOT_FILL = 0.8;
+/** Each bar fills this much of its place within the slot; the rest parts neighbouring bars. */
+const BAR_FILL = 0.9;
+/** The legend marker of a series whose bars each have their own colour. */
+const MIXED_COLOR = '#4b5563';
+const AXIS_COLOR = '#374151';
+const GRID_COLOR = '#e5e7eb';
+/** Plot heights in rem, so that a chart grows with the text (200% zoom). */
+const PLOT_HEIGHT_REM = 20;
+const SMALL_PLOT_HEIGHT_REM = 13;
 
 /** Measured around each drawing of the charts, for the page's benchmark. */
 export const CHART_DRAW_MEASURE = 'explore:chart-draw';
 
-/** @type {import('chart.js').Chart[]} */
+/**
+ * @typedef {object} DrawnChart what a chart shows, read back from the chart itself
+ * @property {string} metric
+ * @property {'bar' | 'line'} type
+ * @property {boolean} stacked
+ * @property {string[]} labels
+ * @property {Array<{ label: string, data: Array<number | null>, color: string | string[] }>} datasets
+ */
+
+/**
+ * Adds one point marker to a path; the shapes tell lines apart where colours do not.
+ * @param {Path2D} path
+ * @param {PointShape} shape
+ * @param {number} x
+ * @param {number} y
+ * @param {number} r
+ */
+function addPointShape(path, shape, x, y, r) {
+  switch (shape) {
+    case 'square':
+      path.rect(x - 0.9 * r, y - 0.9 * r, 1.8 * r, 1.8 * r);
+      return;
+    case 'triangle':
+    case 'triangleDown': {
+      const tip = shape === 'triangle' ? -1 : 1;
+      path.moveTo(x, y + tip * 1.2 * r);
+      path.lineTo(x + 1.1 * r, y - tip * 0.8 * r);
+      path.lineTo(x - 1.1 * r, y - tip * 0.8 * r);
+      path.closePath();
+      return;
+    }
+    case 'diamond':
+      path.moveTo(x, y - 1.3 * r);
+      path.lineTo(x + 1.3 * r, y);
+      path.lineTo(x, y + 1.3 * r);
+      path.lineTo(x - 1.3 * r, y);
+      path.closePath();
+      return;
+    default:
+      path.moveTo(x + r, y);
+      path.arc(x, y, r, 0, 2 * Math.PI);
+  }
+}
+
+/**
+ * Point markers of one shape for a line series.
+ * @param {PointShape} shape
+ * @param {number} radius in CSS pixels
+ * @returns {import('uplot').Series.Points.PathBuilder}
+ */
+function pointShapes(shape, radius) {
+  return (u, seriesIndex, first, last, filtered) => {
+    const path = new Path2D();
+    const r = radius * devicePixelRatio;
+    const xs = u.data[0];
+    const ys = u.data[seriesIndex];
+    const draw = (/** @type {number} */ index) => {
+      const value = ys[index];
+      if (value !== null && value !== undefined) {
+        addPointShape(
+          path,
+          shape,
+          u.valToPos(xs[index], 'x', true),
+          u.valToPos(value, 'y', true),
+          r,
+        );
+      }
+    };
+    if (filtered) {
+      filtered.forEach(draw);
+    } else {
+      for (let index = first; index <= last; index += 1) {
+        draw(index);
+      }
+    }
+    return { fill: path, stroke: path };
+  };
+}
+
+/**
+ * Bars for the n-th series: side by side with the other series in each slot (grouped bars), or,
+ * for shares, stacked on the series before it. A series with one colour per bar paints each in it.
+ * @param {ChartPlan} plan
+ * @param {number} index
+ * @returns {import('uplot').Series.PathBuilder}
+ */
+function barPaths(plan, index) {
+  const places = plan.stacked ? 1 : plan.datasets.length;
+  const place = SLOT_FILL / places;
+  const offset = -SLOT_FILL / 2 + (plan.stacked ? 0 : index * place) + (place * (1 - BAR_FILL)) / 2;
+  const { backgroundColor, borderColor, borderWidth } = plan.datasets[index];
+  /** @type {import('uplot').Series.BarsPathBuilderDisplay} */
+  const disp = {
+    x0: { unit: 1, values: (u) => Array.from(u.data[0], (x) => x + offset) },
+    size: { unit: 1, values: () => [place * BAR_FILL] },
+  };
+  if (Array.isArray(backgroundColor)) {
+    disp.fill = { unit: 3, values: () => backgroundColor };
+    if (borderWidth && Array.isArray(borderColor)) {
+      disp.stroke = { unit: 3, values: () => borderColor };
+    }
+  }
+  if (plan.stacked) {
+    /** @param {import('uplot')} u @param {number} upTo the first series not counted */
+    const sumsBelow = (u, upTo) =>
+      Array.from(u.data[0], (_, slot) =>
+        u.data.slice(1, upTo + 1).reduce((sum, series) => sum + (series[slot] ?? 0), 0),
+      );
+    disp.y0 = { unit: 1, values: (u, seriesIndex) => sumsBelow(u, seriesIndex - 1) };
+    disp.y1 = { unit: 1, values: (u, seriesIndex) => sumsBelow(u, seriesIndex) };
+  }
+  const { bars } = chartLibrary().paths;
+  if (!bars) {
+    throw new Error('This uPlot build draws no bars');
+  }
+  return bars({ disp });
+}
+
+/** @param {string | string[]} color @returns {string} one colour for the legend */
+function legendColor(color) {
+  return typeof color === 'string' ? color : MIXED_COLOR;
+}
+
+/**
+ * The chart's uPlot options: category labels on x (one slot per label), the plan's series drawn
+ * as lines with shaped points or as bars, values in the page's own formats.
+ * @param {ChartPlan} plan
+ * @param {boolean} small
+ * @param {{ width: number, height: number, font: string }} size
+ * @param {() => void} onDrawn
+ * @returns {UPlotOptions}
+ */
+function chartOptions(plan, small, size, onDrawn) {
+  const uPlot = chartLibrary();
+  const bars = plan.type === 'bar';
+  const slots = plan.labels.length;
+  const format = (/** @type {number | null} */ value) =>
+    plan.stacked ? formatShare(value) : formatValue(value, plan.metric);
+  const longestLabel = Math.max(1, ...plan.labels.map((label) => label.length));
+  return {
+    width: size.width,
+    height: size.height,
+    legend: { show: plan.datasets.length > 1, live: false },
+    cursor: { drag: { x: false, y: false, setScale: false }, points: { show: !bars } },
+    scales: {
+      x: {
+        time: false,
+        range: () => (bars ? [-0.5, slots - 0.5] : [0, Math.max(slots - 1, 1)]),
+      },
+      y: {
+        range: (_u, min, max) =>
+          plan.stacked
+            ? [0, 1]
+            : bars
+              ? uPlot.rangeNum(Math.min(0, min), Math.max(0, max), 0.1, true)
+              : uPlot.rangeNum(min, max, 0.1, true),
+      },
+    },
+    axes: [
+      {
+        stroke: AXIS_COLOR,
+        font: size.font,
+        grid: { show: false },
+        ticks: { stroke: GRID_COLOR },
+        // Whole steps only: every tick is a label's slot.
+        incrs: [1, 2, 3, 4, 6, 12, 24, 52, 104],
+        space: longestLabel * 9 + 16,
+        values: (_u, splits) => splits.map((slot) => plan.labels[slot] ?? ''),
+      },
+      {
+        stroke: AXIS_COLOR,
+        font: size.font,
+        size: 64,
+        grid: { stroke: GRID_COLOR, width: 1 },
+        ticks: { show: false },
+        values: (_u, splits) =>
+          splits.map((tick) => (plan.stacked ? formatShare(tick) : formatTick(tick))),
+      },
+    ],
+    series: [
+      { label: 'Slot', value: (_u, slot) => plan.labels[slot] ?? '' },
+      ...plan.datasets.map((dataset, index) => {
+        const stroke = legendColor(dataset.borderColor);
+        const fill = legendColor(dataset.backgroundColor);
+        /** @type {import('uplot').Series} */
+        const series = {
+          label: dataset.label,
+          stroke,
+          value: (_u, value) => format(value),
+        };
+        if (bars) {
+          return {
+            ...series,
+            fill,
+            width: dataset.borderWidth ?? 0,
+            paths: barPaths(plan, index),
+            points: { show: false },
+          };
+        }
+        const shape = dataset.pointStyle ?? 'circle';
+        return {
+          ...series,
+          width: 2,
+          dash: dataset.borderDash,
+          points:
+            shape === 'none'
+              ? { show: false }
+              : {
+                  size: small ? 5 : 7,
+                  width: 1,
+                  fill,
+                  stroke,
+                  paths: pointShapes(shape, small ? 2.5 : 3.5),
+                },
+        };
+      }),
+    ],
+    hooks: { draw: [onDrawn] },
+  };
+}
+
+/** @type {Array<{ chart: UPlot, plan: ChartPlan, resizing: ResizeObserver }>} */
 let drawn = [];
 
-/** Removes every chart and its canvas. @param {HTMLElement} container */
+/** Removes every chart. @param {HTMLElement} container */
 export function clearCharts(container) {
-  drawn.forEach((chart) => chart.destroy());
+  for (const { chart, resizing } of drawn) {
+    resizing.disconnect();
+    chart.destroy();
+  }
   drawn = [];
   container.replaceChildren();
 }
 
+/** What each chart on the page shows, read back from the charts. @returns {DrawnChart[]} */
+export function drawnCharts() {
+  return drawn.map(({ chart, plan }) => ({
+    metric: plan.metric,
+    type: plan.type,
+    stacked: plan.stacked,
+    labels: [...plan.labels],
+    datasets: chart.series.slice(1).map((series, index) => ({
+      label: typeof series.label === 'string' ? series.label : '',
+      data: [...chart.data[index + 1]].map((value) => value ?? null),
+      color: plan.datasets[index].borderColor,
+    })),
+  }));
+}
+
 /**
  * One chart per metric (small multiples when there are several), each a figure with a caption
- * and a canvas described for screen readers, which the table beside it serves in full.
+ * and a plot described for screen readers, which the table beside it serves in full. Resolves
+ * once every chart is painted.
  * @param {HTMLElement} container
  * @param {AnalysisResult} result
  * @param {string[]} countryOrder
+ * @returns {Promise<void>}
  */
 export function renderCharts(container, result, countryOrder) {
   const start = performance.now();
   clearCharts(container);
-  const Chart = chartLibrary();
-  // Charts speak in the page's own typeface.
-  Chart.defaults.font.family = getComputedStyle(container).fontFamily;
+  const uPlot = chartLibrary();
   const metrics = result.query.metrics;
   const small = metrics.length > 1;
   container.classList.toggle('charts-multiple', small);
-  for (const metric of metrics) {
+  const boxes = metrics.map((metric) => {
     const plan = chartPlan(result, metric, countryOrder);
     const figure = document.createElement('figure');
     figure.className = 'chart-card';
     const caption = document.createElement('figcaption');
     caption.textContent = metricLabel(metric);
     const box = document.createElement('div');
-    box.className = small ? 'chart-box chart-box-small' : 'chart-box';
-    const canvas = document.createElement('canvas');
-    canvas.dataset.metric = metric;
-    canvas.setAttribute('role', 'img');
-    canvas.setAttribute('aria-label', `${plan.description}. The table below lists every value.`);
-    box.append(canvas);
+    box.className = 'chart-box';
+    box.dataset.metric = metric;
+    box.setAttribute('role', 'img');
+    box.setAttribute('aria-label', `${plan.description}. The table below lists every value.`);
     figure.append(caption, box);
-    container.append(figure);
-    drawn.push(new Chart(canvas, chartConfig(plan, small)));
-  }
-  performance.measure(CHART_DRAW_MEASURE, { start });
+    return { plan, box, figure };
+  });
+  container.append(...boxes.map(({ figure }) => figure));
+  // Read once, after every figure is in place: one layout for all charts.
+  const style = getComputedStyle(container);
+  const rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+  const height = Math.round((small ? SMALL_PLOT_HEIGHT_REM : PLOT_HEIGHT_REM) * rem);
+  const font = `${style.fontSize} ${style.fontFamily}`;
+  const widths = boxes.map(({ box }) => box.clientWidth);
+  const painted = boxes.map(({ plan, box }, index) => {
+    return new Promise((resolve) => {
+      const options = chartOptions(plan, small, { width: widths[index], height, font }, () =>
+        resolve(undefined),
+      );
+      const data = /** @type {import('uplot').AlignedData} */ ([
+        plan.labels.map((_, slot) => slot),
+        ...plan.datasets.map(({ data }) => data),
+      ]);
+      const chart = new uPlot(options, data, box);
+      let width = widths[index];
+      const resizing = new ResizeObserver(() => {
+        if (box.clientWidth !== width) {
+          width = box.clientWidth;
+          chart.setSize({ width, height });
+        }
+      });
+      resizing.observe(box);
+      drawn.push({ chart, plan, resizing });
+    });
+  });
+  return Promise.all(painted).then(() => {
+    performance.measure(CHART_DRAW_MEASURE, { start });
+  });
 }

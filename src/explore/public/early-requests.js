@@ -1,6 +1,6 @@
 // The page's first requests, started as soon as this small module arrives: the page loads it
-// as an async module ahead of Chart.js, so the numbers travel while the chart library is parsed
-// instead of after it (the page module, like every deferred script, runs only once Chart.js has).
+// as an async module ahead of uPlot, so the numbers travel while the chart library is parsed
+// instead of after it (the page module, like every deferred script, runs only once uPlot has).
 
 import { analysisPath, stateFromSearch } from './query-state.js';
 

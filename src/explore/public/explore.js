@@ -358,12 +358,14 @@ function showBigNumbers(/** @type {AnalysisResult} */ result) {
   bigNumbers.hidden = false;
 }
 
-function showResult(/** @type {AnalysisResult} */ result) {
+/** Shows an answer; resolves once its charts are painted. */
+async function showResult(/** @type {AnalysisResult} */ result) {
   const grouped = result.query.groupBy.some((key) => key !== 'none');
   const countryOrder = summary?.countries.map(({ code }) => code) ?? [];
+  let painted = Promise.resolve();
   if (grouped) {
     bigNumbers.hidden = true;
-    renderCharts(charts, result, countryOrder);
+    painted = renderCharts(charts, result, countryOrder);
   } else {
     clearCharts(charts);
     showBigNumbers(result);
@@ -379,6 +381,7 @@ function showResult(/** @type {AnalysisResult} */ result) {
         ? ` (${result.rejectedRows} defective rows were skipped at load)`
         : ''),
   );
+  await painted;
   if (!firstChartShown) {
     firstChartShown = true;
     performance.mark(FIRST_CHART_MARK);
@@ -410,7 +413,7 @@ async function runQuery() {
     clearErrors();
     results.dataset.query = analysisPath(state);
     if (answer.ok) {
-      showResult(answer.body);
+      await showResult(answer.body);
       return;
     }
     clearResults();
