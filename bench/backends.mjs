@@ -25,13 +25,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { datasetSpec, ensureDataset } from './lib/datasets.mjs';
 import { DIST_DIR, RESULTS_DIR, ROOT_DIR } from './lib/paths.mjs';
+import { analysisUrl, timeHttpQueries } from './lib/http-queries.mjs';
 import { QUERIES } from './lib/queries.mjs';
+import { UPLOAD_ROWS, csvOfUpload } from './lib/uploads.mjs';
 import { closeEnough, nowMs, summarize } from './lib/stats.mjs';
 
 const rowsArg = process.argv.find((arg) => arg.startsWith('--rows='))?.split('=')[1];
 const ROWS = Number(rowsArg ?? process.env.BENCH_ROWS ?? 1e7);
 const RUNS = Number(process.env.BENCH_HTTP_QUERY_RUNS ?? 15);
 const WARMUP = 3;
+/** Every query, Q1-Q9, one request at a time. */
+const HTTP_QUERY_OPTIONS = { runs: RUNS, warmup: WARMUP, queries: QUERIES };
 const UPLOADS = Number(process.env.BENCH_UPLOADS ?? 10);
 const API_KEY = 'bench-backends-key-0123456789abcdef';
 
@@ -80,40 +84,6 @@ async function stop(child) {
   }
 }
 
-function analysisUrl({ spec, metrics }) {
-  const params = new URLSearchParams({ metrics: metrics.join(',') });
-  if (spec.countries) params.set('countries', spec.countries.join(','));
-  if (spec.years) params.set('years', spec.years.join(','));
-  if (spec.from) params.set('from', spec.from);
-  if (spec.to) params.set('to', spec.to);
-  const groupBy = [
-    ...(spec.groupByCountry ? ['country'] : []),
-    ...(spec.period ? [spec.period] : []),
-  ];
-  params.set('groupBy', groupBy.length > 0 ? groupBy.join(',') : 'none');
-  // Analysis v2 (Q7-Q9).
-  if (spec.window) params.set('window', String(spec.window));
-  if (spec.cumulative) params.set('cumulative', 'true');
-  if (spec.compare) params.set('compare', spec.compare);
-  if (spec.top) {
-    params.set('top', String(spec.top.n));
-    params.set('rankBy', spec.top.rankBy);
-  }
-  return `/v1/datasets/sales/analysis?${params}`;
-}
-
-const UPLOAD_ROWS = 10_000;
-
-function csvOfUpload(i) {
-  const lines = ['country,value,fecha'];
-  for (let r = 0; r < UPLOAD_ROWS; r++) {
-    const day = String(1 + ((r + i) % 28)).padStart(2, '0');
-    const value = (((r * 7919 + i * 104729) % 500_000) / 100 + 1).toFixed(2);
-    lines.push(`${['AR', 'CL', 'UY'][r % 3]},${value},${day}/0${1 + (i % 9)}/2026`);
-  }
-  return `${lines.join('\n')}\n`;
-}
-
 /**
  * Upload-to-visible: UPLOADS sequential 10,000-row uploads (each with its own Idempotency-Key),
  * each timed from sending the body until a read of the dataset counts its rows.
@@ -147,26 +117,6 @@ async function timeUploads(base) {
     }
   }
   return summarize(samples);
-}
-
-async function timeQueries(base, pathOf) {
-  const results = {};
-  for (const query of QUERIES) {
-    const url = `${base}${pathOf(query)}`;
-    let body;
-    const samples = [];
-    for (let i = 0; i < WARMUP + RUNS; i++) {
-      const started = nowMs();
-      const response = await fetch(url);
-      body = await response.json();
-      if (!response.ok) {
-        throw new Error(`${url}: ${response.status} ${JSON.stringify(body)}`);
-      }
-      if (i >= WARMUP) samples.push(nowMs() - started);
-    }
-    results[query.id] = { timing: summarize(samples), body };
-  }
-  return results;
 }
 
 /** Starts the ClickHouse server from the test config, on free ports, in a temporary folder. */
@@ -226,7 +176,11 @@ async function main() {
     });
     await waitFor(`http://127.0.0.1:${port}/health/ready`, child, 600_000);
     const loadMs = nowMs() - started;
-    const queries = await timeQueries(`http://127.0.0.1:${port}`, analysisUrl);
+    const queries = await timeHttpQueries(
+      `http://127.0.0.1:${port}`,
+      analysisUrl,
+      HTTP_QUERY_OPTIONS,
+    );
     const uploadToVisibleMs = await timeUploads(`http://127.0.0.1:${port}`);
     await stop(child);
     rmSync(dataDir, { recursive: true, force: true });
@@ -264,7 +218,11 @@ async function main() {
     console.log(
       `  clickhouse ${clickhouse.version}: import ${(importMs / 1000).toFixed(1)} s, ready in ${(startMs / 1000).toFixed(1)} s`,
     );
-    const queries = await timeQueries(`http://127.0.0.1:${port}`, analysisUrl);
+    const queries = await timeHttpQueries(
+      `http://127.0.0.1:${port}`,
+      analysisUrl,
+      HTTP_QUERY_OPTIONS,
+    );
     const uploadToVisibleMs = await timeUploads(`http://127.0.0.1:${port}`);
     await stop(child);
     report.backends.clickhouse = {
@@ -289,7 +247,11 @@ async function main() {
     });
     await waitFor(`http://127.0.0.1:${port}/ready`, child, 600_000);
     const loadMs = nowMs() - started;
-    const queries = await timeQueries(`http://127.0.0.1:${port}`, (query) => `/q/${query.id}`);
+    const queries = await timeHttpQueries(
+      `http://127.0.0.1:${port}`,
+      (query) => `/q/${query.id}`,
+      HTTP_QUERY_OPTIONS,
+    );
     await stop(child);
     report.backends.duckdb = { loadMs, queries };
     console.log(`  duckdb: ready in ${(loadMs / 1000).toFixed(1)} s`);

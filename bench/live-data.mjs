@@ -18,6 +18,7 @@ import { datasetSpec, ensureDataset } from './lib/datasets.mjs';
 import { httpGet, startServer } from './lib/http-bench.mjs';
 import { RESULTS_DIR, ROOT_DIR } from './lib/paths.mjs';
 import { nowMs, percentileOfSorted } from './lib/stats.mjs';
+import { UPLOAD_ROWS, csvOfUpload } from './lib/uploads.mjs';
 
 const args = Object.fromEntries(
   process.argv
@@ -32,22 +33,11 @@ const STREAM_SECONDS = Number(
   args['stream-seconds'] ?? process.env.BENCH_LIVE_STREAM_SECONDS ?? 20,
 );
 const V2_SECONDS = Number(args['v2-seconds'] ?? process.env.BENCH_LIVE_V2_SECONDS ?? 10);
-const UPLOAD_ROWS = 10_000;
 const KEY = 'bench-live-data-key-0123456789abcdef0123';
 const QUERY = '/v1/datasets/sales/analysis?metrics=mean,median,max&countries=AR,CL&years=2024';
 /** A running total: combined from the main table and the deltas (see README, "Live data"). */
 const V2_QUERY =
   '/v1/datasets/sales/analysis?metrics=sum,median&countries=UY&groupBy=month&years=2026&cumulative=true';
-
-function csvOfUpload(i) {
-  const lines = ['country,value,fecha'];
-  for (let r = 0; r < UPLOAD_ROWS; r++) {
-    const day = String(1 + ((r + i) % 28)).padStart(2, '0');
-    const value = (((r * 7919 + i * 104729) % 500_000) / 100 + 1).toFixed(2);
-    lines.push(`${['AR', 'CL', 'UY'][r % 3]},${value},${day}/0${1 + (i % 9)}/2026`);
-  }
-  return `${lines.join('\n')}\n`;
-}
 
 function upload(base, body) {
   return new Promise((resolve, reject) => {

@@ -13,6 +13,14 @@ export function analysisUrl({ spec, metrics }) {
     ...(spec.period ? [spec.period] : []),
   ];
   params.set('groupBy', groupBy.length > 0 ? groupBy.join(',') : 'none');
+  // Analysis v2 (Q7-Q9).
+  if (spec.window) params.set('window', String(spec.window));
+  if (spec.cumulative) params.set('cumulative', 'true');
+  if (spec.compare) params.set('compare', spec.compare);
+  if (spec.top) {
+    params.set('top', String(spec.top.n));
+    params.set('rankBy', spec.top.rankBy);
+  }
   return `/v1/datasets/sales/analysis?${params}`;
 }
 
