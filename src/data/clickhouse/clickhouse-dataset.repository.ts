@@ -35,7 +35,13 @@ import {
   scaledSumOf,
   stringLiteral,
   tableRef,
+  bucketCountsSql,
+  quantileIndices,
+  windowOrderStatisticsSql,
+  windowSql,
+  WINDOWS_PER_STATEMENT,
   type AnalysisRow,
+  type WindowSelection,
   type QuantileGroup,
   type QuantileRow,
 } from 'src/data/clickhouse/sales-sql';
@@ -240,7 +246,10 @@ export class ClickHouseDatasetRepository implements OnModuleInit {
         };
       }
       const plan = extensionPlan(query, shown, window, cumulative, compare);
-      const measured = await this.measureRowSets(table, query, plan.sets, qs, visible);
+      const measured =
+        window !== null && compare === null && plan.wholePeriods
+          ? await this.measureWindows(table, query, window, shown, plan, qs, visible)
+          : await this.measureRowSets(table, query, plan.sets, qs, visible);
       if (measured === null) {
         continue;
       }
@@ -318,6 +327,89 @@ export class ClickHouseDatasetRepository implements OnModuleInit {
       );
       if (!(await this.selectOrderStatistics(table, counted, qs, visible))) {
         return null;
+      }
+    }
+    return measured;
+  }
+
+  /**
+   * `measureRowSets` for rolling windows of whole periods: their metrics from one `windowSql` scan
+   * (each row read once instead of once per window), then their quantiles as `measureRowSets`
+   * selects them. Null when a window's rows changed between the two.
+   */
+  private async measureWindows(
+    table: string,
+    query: DatasetQuery,
+    window: number,
+    shown: readonly CountedGroup[],
+    plan: ExtensionPlan,
+    qs: readonly number[],
+    visible: readonly string[],
+  ): Promise<(CountedGroup | null)[] | null> {
+    const [rows, bucketRows] = await this.withSchema(() =>
+      Promise.all([
+        this.gateway.rows<AnalysisRow>(windowSql(table, query, window, visible), ANALYSIS_SETTINGS),
+        qs.length > 0
+          ? this.gateway.rows<BucketCountsRow>(
+              bucketCountsSql(table, query, visible),
+              ANALYSIS_SETTINGS,
+            )
+          : Promise.resolve([]),
+      ]),
+    );
+    const byGroup = new Map<string, AnalysisRow>();
+    for (const row of rows) {
+      byGroup.set(groupKey(row.g_country ?? null, Number(row.g_period)), row);
+    }
+    const measured: (CountedGroup | null)[] = plan.sets.map(() => null);
+    const windows: { group: CountedGroup; country: string | null; period: number }[] = [];
+    shown.forEach((group, i) => {
+      const set = plan.current[i];
+      const row = byGroup.get(groupKey(group.country, group.period));
+      if (set !== null && row !== undefined && group.period !== null) {
+        const counted: CountedGroup = {
+          country: null,
+          period: null,
+          rows: Number(row.n),
+          row,
+          orderStatistics: [],
+        };
+        measured[set] = counted;
+        windows.push({ group: counted, country: group.country, period: group.period });
+      }
+    });
+    if (qs.length === 0) {
+      return measured;
+    }
+    const buckets = bucketCountsOf(bucketRows);
+    const selections: (WindowSelection & { readonly counts: number[] })[] = [];
+    for (const { group, country, period } of windows) {
+      const selection = locateOrderStatistics(buckets, country, period, window, group.rows, qs);
+      if (selection === null) {
+        return null;
+      }
+      selections.push(selection);
+    }
+    for (let start = 0; start < selections.length; start += WINDOWS_PER_STATEMENT) {
+      const chunk = selections.slice(start, start + WINDOWS_PER_STATEMENT);
+      const answers = await this.withSchema(() =>
+        this.gateway.rows<WindowStatisticsRow>(
+          windowOrderStatisticsSql(table, query, window, chunk, visible),
+          ANALYSIS_SETTINGS,
+        ),
+      );
+      const byWindow = new Map(
+        answers.map((answer) => [
+          groupKey(answer.g_country ?? null, Number(answer.g_period)),
+          answer,
+        ]),
+      );
+      for (let i = 0; i < chunk.length; i++) {
+        const answer = byWindow.get(groupKey(chunk[i].country, chunk[i].period));
+        if (answer === undefined || answer.ns.some((n, j) => Number(n) !== chunk[i].counts[j])) {
+          return null;
+        }
+        windows[start + i].group.orderStatistics = answer.qs.map(Number);
       }
     }
     return measured;
@@ -525,9 +617,87 @@ function orderGroups(groups: CountedGroup[]): CountedGroup[] {
   return [...groups].sort((a, b) => rank(a) - rank(b));
 }
 
+/** One row of `bucketCountsSql`. */
+interface BucketCountsRow {
+  readonly g_country?: string;
+  readonly p_period: number | string;
+  readonly buckets: readonly (number | string)[];
+  readonly counts: readonly (number | string)[];
+}
+
+/** One row of `windowOrderStatisticsSql`. */
+interface WindowStatisticsRow {
+  readonly g_country?: string;
+  readonly g_period: number | string;
+  readonly qs: readonly number[];
+  readonly ns: readonly (number | string)[];
+}
+
+/** Rows per value bucket, per group and period (`groupKey`); a bucket repeats once per shard. */
+function bucketCountsOf(rows: readonly BucketCountsRow[]): Map<string, Map<number, number>> {
+  const counts = new Map<string, Map<number, number>>();
+  for (const row of rows) {
+    const key = groupKey(row.g_country ?? null, Number(row.p_period));
+    const perBucket = counts.get(key) ?? new Map<number, number>();
+    counts.set(key, perBucket);
+    row.buckets.forEach((bucket, i) => {
+      perBucket.set(Number(bucket), (perBucket.get(Number(bucket)) ?? 0) + Number(row.counts[i]));
+    });
+  }
+  return counts;
+}
+
+/**
+ * Where the order statistics a window's quantiles interpolate between lie: adding up the bucket
+ * counts of the window's periods, the bucket holding each (0-based) index and its rank there,
+ * with that bucket's row count. Null when the counts do not add up to the window's rows (the rows
+ * changed in between).
+ */
+function locateOrderStatistics(
+  buckets: ReadonlyMap<string, ReadonlyMap<number, number>>,
+  country: string | null,
+  period: number,
+  window: number,
+  rows: number,
+  qs: readonly number[],
+): (WindowSelection & { readonly counts: number[] }) | null {
+  const merged = new Map<number, number>();
+  for (let offset = 0; offset < window; offset++) {
+    for (const [bucket, count] of buckets.get(groupKey(country, period - offset)) ?? []) {
+      merged.set(bucket, (merged.get(bucket) ?? 0) + count);
+    }
+  }
+  const ordered = [...merged].sort(([a], [b]) => a - b);
+  if (ordered.reduce((total, [, count]) => total + count, 0) !== rows) {
+    return null;
+  }
+  const located = { buckets: [] as number[], ranks: [] as number[], counts: [] as number[] };
+  for (const index of quantileIndices(rows, qs)) {
+    let below = 0;
+    let i = 0;
+    while (below + ordered[i][1] <= index) {
+      below += ordered[i][1];
+      i++;
+    }
+    located.buckets.push(ordered[i][0]);
+    located.ranks.push(index - below);
+    located.counts.push(ordered[i][1]);
+  }
+  return { country, period, ...located };
+}
+
+function groupKey(country: string | null, period: number | null): string {
+  return `${country ?? ''}:${period ?? ''}`;
+}
+
 /** Which row set (index into `sets`) measures each shown group's values and its comparison. */
 interface ExtensionPlan {
   readonly sets: (readonly string[])[];
+  /**
+   * True when every window covers whole periods (no date filter cuts a shown group's own period
+   * short), so `windowSql` can measure them from per-period partials.
+   */
+  wholePeriods: boolean;
   /** Per shown group: its window or running-total set, or null to keep its own values. */
   readonly current: (number | null)[];
   /** Per shown group: its comparison set, or null without `compare`. */
@@ -555,7 +725,7 @@ function extensionPlan(
     query.toDay ?? Number.POSITIVE_INFINITY,
     fiscalYearStart,
   );
-  const plan: ExtensionPlan = { sets: [], current: [], previous: [] };
+  const plan: ExtensionPlan = { sets: [], wholePeriods: true, current: [], previous: [] };
   const intervals: number[] = [];
   for (const group of shown) {
     const key = group.period;
@@ -563,11 +733,10 @@ function extensionPlan(
     if (unit !== null && key !== null && (window !== null || cumulative)) {
       const own = periodDays(key, unit, fiscalYearStart);
       if (window !== null) {
+        const last = filteredSpan(filter, own)[1];
+        plan.wholePeriods &&= last === own.last;
         intervals.length = 0;
-        intervals.push(
-          periodDays(key - window + 1, unit, fiscalYearStart).first,
-          filteredSpan(filter, own)[1],
-        );
+        intervals.push(periodDays(key - window + 1, unit, fiscalYearStart).first, last);
       } else {
         clipIntervals(filter, Number.NEGATIVE_INFINITY, own.last, intervals);
       }

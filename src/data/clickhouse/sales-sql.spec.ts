@@ -15,6 +15,8 @@ import {
   scaledSumOf,
   stringLiteral,
   tableRef,
+  windowOrderStatisticsSql,
+  windowSql,
 } from 'src/data/clickhouse/sales-sql';
 
 function query(overrides: Partial<DatasetQuery>): DatasetQuery {
@@ -243,5 +245,35 @@ describe('sales SQL', () => {
   it('should give no exact Σk when a value has no exact k', () => {
     expect(scaledSumOf({ n: '9', kh: '1', kl: '2', inexact: '1' })).toBeNull();
     expect(scaledSumOf({ n: '9', s: 3 })).toBeNull();
+  });
+
+  it('should combine per-period partials into each window instead of reading rows per window', () => {
+    const monthly = query({ groupByCountry: true, period: 'month', countries: ['AR'] });
+    const sql = windowSql('`db`.`t`', monthly, 12);
+    expect(sql).toContain("FROM `db`.`t` WHERE country IN ('AR') GROUP BY g_country, p_period)");
+    expect(sql).toContain('ARRAY JOIN range(12) AS p_offset');
+    expect(sql).toContain('GROUP BY g_country, g_period');
+    expect(() => windowSql('`db`.`t`', query({}), 12)).toThrow(TypeError);
+    expect(() => windowSql('`db`.`t`', monthly, 1.5)).toThrow(TypeError);
+  });
+
+  it.each(HOSTILE_TEXT)('should refuse %j as a window country', (country) => {
+    const monthly = query({ groupByCountry: true, period: 'month' });
+    const selection = { country, period: 24_300, buckets: [49_000, 49_000], ranks: [3, 4] };
+    expect(() => windowOrderStatisticsSql('`db`.`t`', monthly, 12, [selection])).toThrow(TypeError);
+  });
+
+  it.each([Number.NaN, 1.5, 2 ** 60])('should refuse %p as a bucket, rank or period', (bad) => {
+    const monthly = query({ groupByCountry: false, period: 'month' });
+    const good = { country: null, period: 24_300, buckets: [49_000], ranks: [3] };
+    for (const selection of [
+      { ...good, buckets: [bad] },
+      { ...good, ranks: [bad] },
+      { ...good, period: bad },
+    ]) {
+      expect(() => windowOrderStatisticsSql('`db`.`t`', monthly, 12, [selection])).toThrow(
+        TypeError,
+      );
+    }
   });
 });

@@ -217,7 +217,8 @@ function metricColumns(query: DatasetQuery): { inner: string[]; outer: string[] 
   const needsVariance = kinds.has('variance') || kinds.has('stddev');
   if (kinds.has('sum') || kinds.has('mean') || needsVariance) {
     inner.push('sumKahan(value) AS p_s');
-    outer.push('sum(p_s) AS s');
+    // Compensated across partials too: a window combines one partial per period.
+    outer.push('sumKahan(p_s) AS s');
   }
   if (kinds.has('sum') || kinds.has('mean')) {
     inner.push(
@@ -285,6 +286,193 @@ export function analysisSql(
     `${whereClause([...visible, ...filterConditions(query)])}${grouping}) ` +
     `WHERE p_n > 0${grouping}${ordering}`
   );
+}
+
+/**
+ * The metrics of every rolling window of `window` periods, per country group, in one scan: the
+ * inner SELECT computes `metricColumns`' partials per group and period (on each shard of a
+ * Distributed table), each partial is repeated into the `window` windows that contain its period
+ * (`ARRAY JOIN range(window)`), and the outer SELECT combines the partials of each window. So each
+ * row is read once, not once per window. The answer is keyed like `analysisSql`'s (`g_country`,
+ * `g_period`: the window's last period) and also holds windows that end after the last period
+ * with rows. The query's date filters do not apply: a window reaches back past them to its first
+ * period. Only for windows of whole periods (the caller checks). Run with `ANALYSIS_SETTINGS`.
+ */
+export function windowSql(
+  table: string,
+  query: DatasetQuery,
+  window: number,
+  visible: readonly string[] = [],
+): string {
+  if (query.period === null) {
+    throw new TypeError('A rolling window needs a period');
+  }
+  const inner: string[] = [];
+  const keys: string[] = [];
+  const outer: string[] = [];
+  if (query.groupByCountry) {
+    keys.push('g_country');
+    outer.push('g_country');
+    const kept = keptCountries(query);
+    inner.push(
+      kept === null
+        ? 'toString(country) AS g_country'
+        : `if(country IN ${kept}, toString(country), '${OTHER_COUNTRY}') AS g_country`,
+    );
+  }
+  inner.push(`${periodExpression(query.period, query.fiscalYearStart ?? 1)} AS p_period`);
+  keys.push('g_period');
+  outer.push('p_period + p_offset AS g_period');
+  const metrics = metricColumns(query);
+  const grouping = ` GROUP BY ${[...keys.slice(0, -1), 'p_period'].join(', ')}`;
+  return (
+    `SELECT ${[...outer, ...metrics.outer].join(', ')} FROM (SELECT ${[...inner, ...metrics.inner].join(', ')} ` +
+    `FROM ${table} ${whereClause([...visible, ...countryConditions(query)])}${grouping}) ` +
+    `ARRAY JOIN range(${integerLiteral(window)}) AS p_offset ` +
+    `WHERE p_n > 0 GROUP BY ${keys.join(', ')} ORDER BY ${keys.join(', ')}`
+  );
+}
+
+/**
+ * A value's bucket: the top 16 bits of its double (sign, exponent, 4 mantissa bits: 1/16 of an
+ * octave), reordered so that buckets follow the values' order: every value of a lower bucket is
+ * below every value of a higher one (-0 and +0 aside, which are equal).
+ */
+const VALUE_BUCKET =
+  'if((bitShiftRight(reinterpretAsUInt64(reinterpretAsString(value)), 48) AS p_bits) >= 32768, ' +
+  'bitXor(p_bits, 65535), p_bits + 32768)';
+
+/** `g_country` (as `analysisSql` folds it into OTHER) and the period key `p_period` of a row. */
+function countryAndPeriodColumns(query: DatasetQuery): { columns: string[]; keys: string[] } {
+  if (query.period === null) {
+    throw new TypeError('A rolling window needs a period');
+  }
+  const columns: string[] = [];
+  const keys: string[] = [];
+  if (query.groupByCountry) {
+    const kept = keptCountries(query);
+    columns.push(
+      kept === null
+        ? 'toString(country) AS g_country'
+        : `if(country IN ${kept}, toString(country), '${OTHER_COUNTRY}') AS g_country`,
+    );
+    keys.push('g_country');
+  }
+  columns.push(`${periodExpression(query.period, query.fiscalYearStart ?? 1)} AS p_period`);
+  keys.push('p_period');
+  return { columns, keys };
+}
+
+/**
+ * How many rows of each group and period fall in each value bucket (`VALUE_BUCKET`), as two
+ * parallel arrays per group and period (a bucket may repeat, once per shard). Rolling windows add
+ * these up to find the bucket that holds each order statistic they need. Run with
+ * `ANALYSIS_SETTINGS`.
+ */
+export function bucketCountsSql(
+  table: string,
+  query: DatasetQuery,
+  visible: readonly string[] = [],
+): string {
+  const { columns, keys } = countryAndPeriodColumns(query);
+  return (
+    `SELECT ${keys.join(', ')}, groupArray(p_bucket) AS buckets, groupArray(p_n) AS counts ` +
+    `FROM (SELECT ${columns.join(', ')}, ${VALUE_BUCKET} AS p_bucket, count() AS p_n ` +
+    `FROM ${table} ${whereClause([...visible, ...countryConditions(query)])} ` +
+    `GROUP BY ${keys.join(', ')}, p_bucket) GROUP BY ${keys.join(', ')}`
+  );
+}
+
+/**
+ * The order statistics one rolling window needs, each located by `bucketCountsSql`'s counts: the
+ * value bucket that holds it, and its 0-based rank among the window's values in that bucket.
+ */
+export interface WindowSelection {
+  /** The window's group country (null without grouping by country) and last period. */
+  readonly country: string | null;
+  readonly period: number;
+  readonly buckets: readonly number[];
+  readonly ranks: readonly number[];
+}
+
+/** Windows per `windowOrderStatisticsSql` statement, so a statement stays under 100 kB. */
+export const WINDOWS_PER_STATEMENT = 1_000;
+
+/**
+ * Exact order statistics of rolling windows of whole periods without reading a row once per
+ * window: one scan keeps only the values of the buckets some window needs (per group and period,
+ * as arrays), each array is repeated into the windows containing its period, and each window
+ * sorts only its bucket's values to take the ranked one. Answers one row per window: its key
+ * (`g_country`, `g_period`), `qs` (the order statistics, in the selection's order) and `ns` (how
+ * many values each bucket held, so the caller notices rows that changed since counting). All
+ * selections have as many statistics. Run with `ANALYSIS_SETTINGS`.
+ */
+export function windowOrderStatisticsSql(
+  table: string,
+  query: DatasetQuery,
+  window: number,
+  selections: readonly WindowSelection[],
+  visible: readonly string[] = [],
+): string {
+  const { columns, keys } = countryAndPeriodColumns(query);
+  const span = Number(integerLiteral(window));
+  const countries = [...new Set(selections.map(({ country }) => country ?? ''))];
+  const countryIndex = query.groupByCountry
+    ? `indexOf([${countries.map(countryOrOtherLiteral).join(', ')}], g_country)`
+    : '1';
+  // Per group and period: the lowest and highest bucket any window over it needs.
+  const ranges = new Map<number, { lo: number; hi: number }>();
+  const keyOf = (country: string | null, period: number): number =>
+    (countries.indexOf(country ?? '') + 1) * 1_000_000 + Number(integerLiteral(period));
+  for (const { country, period, buckets } of selections) {
+    const lo = Math.min(...buckets.map((bucket) => Number(integerLiteral(bucket))));
+    const hi = Math.max(...buckets);
+    for (let offset = 0; offset < span; offset++) {
+      const key = keyOf(country, period - offset);
+      const range = ranges.get(key);
+      ranges.set(
+        key,
+        range ? { lo: Math.min(range.lo, lo), hi: Math.max(range.hi, hi) } : { lo, hi },
+      );
+    }
+  }
+  const list = (values: Iterable<number>): string => `[${[...values].join(', ')}]`;
+  const rangeKeys = list(ranges.keys());
+  const windowKeys = list(selections.map(({ country, period }) => keyOf(country, period)));
+  const statistics = selections[0]?.buckets.length ?? 0;
+  const picked: string[] = [];
+  const counted: string[] = [];
+  for (let j = 0; j < statistics; j++) {
+    const buckets = list(selections.map(({ buckets: b }) => b[j]));
+    const ranks = list(selections.map(({ ranks: r }) => Number(integerLiteral(r[j])) + 1));
+    picked.push(
+      `arrayElement(arraySort(groupArrayArrayIf(p_values, p_bucket = ` +
+        `transform(w_key, ${windowKeys}, ${buckets}, 65536)) AS a_${j}), ` +
+        `transform(w_key, ${windowKeys}, ${ranks}, 0))`,
+    );
+    counted.push(`length(a_${j})`);
+  }
+  const groupKeys = [...keys.slice(0, -1), 'p_period'];
+  const windowKeysOut = [...keys.slice(0, -1), 'g_period'];
+  return (
+    `SELECT ${[...keys.slice(0, -1), 'p_period + p_offset AS g_period'].join(', ')}, ` +
+    `toUInt64(${countryIndex} * 1000000 + g_period) AS w_key, ` +
+    `[${picked.join(', ')}] AS qs, [${counted.join(', ')}] AS ns ` +
+    `FROM (SELECT ${columns.join(', ')}, ${VALUE_BUCKET} AS p_bucket, groupArray(value) AS p_values ` +
+    `FROM ${table} ${whereClause([
+      ...visible,
+      ...countryConditions(query),
+      `p_bucket BETWEEN transform((toUInt64(${countryIndex} * 1000000 + p_period) AS r_key), ` +
+        `${rangeKeys}, ${list([...ranges.values()].map(({ lo }) => lo))}, 65536) ` +
+        `AND transform(r_key, ${rangeKeys}, ${list([...ranges.values()].map(({ hi }) => hi))}, 0)`,
+    ])} GROUP BY ${[...groupKeys, 'p_bucket'].join(', ')}) ` +
+    `ARRAY JOIN range(${span}) AS p_offset WHERE w_key IN (${windowKeys.slice(1, -1)}) ` +
+    `GROUP BY ${windowKeysOut.join(', ')}, w_key`
+  );
+}
+
+function countryOrOtherLiteral(code: string): string {
+  return code === OTHER_COUNTRY ? `'${OTHER_COUNTRY}'` : countryLiteral(code);
 }
 
 /**
