@@ -202,6 +202,14 @@ function keptCountries(query: DatasetQuery): string | null {
   return kept === null ? null : `(${kept.map(countryLiteral).join(', ') || "''"})`;
 }
 
+/** A row's group country `g_country`: its own, or OTHER outside `keepCountries`. */
+function groupCountryColumn(query: DatasetQuery): string {
+  const kept = keptCountries(query);
+  return kept === null
+    ? 'toString(country) AS g_country'
+    : `if(country IN ${kept}, toString(country), '${OTHER_COUNTRY}') AS g_country`;
+}
+
 /**
  * The per-partial columns (`inner`, over rows) and their combination (`outer`, over partials) of
  * the metrics a query asks for:
@@ -264,12 +272,7 @@ export function analysisSql(
   const inner: string[] = [];
   if (query.groupByCountry) {
     keys.push('g_country');
-    const kept = keptCountries(query);
-    inner.push(
-      kept === null
-        ? 'toString(country) AS g_country'
-        : `if(country IN ${kept}, toString(country), '${OTHER_COUNTRY}') AS g_country`,
-    );
+    inner.push(groupCountryColumn(query));
   }
   if (query.period) {
     keys.push('g_period');
@@ -304,32 +307,15 @@ export function windowSql(
   window: number,
   visible: readonly string[] = [],
 ): string {
-  if (query.period === null) {
-    throw new TypeError('A rolling window needs a period');
-  }
-  const inner: string[] = [];
-  const keys: string[] = [];
-  const outer: string[] = [];
-  if (query.groupByCountry) {
-    keys.push('g_country');
-    outer.push('g_country');
-    const kept = keptCountries(query);
-    inner.push(
-      kept === null
-        ? 'toString(country) AS g_country'
-        : `if(country IN ${kept}, toString(country), '${OTHER_COUNTRY}') AS g_country`,
-    );
-  }
-  inner.push(`${periodExpression(query.period, query.fiscalYearStart ?? 1)} AS p_period`);
-  keys.push('g_period');
-  outer.push('p_period + p_offset AS g_period');
+  const { columns, keys } = countryAndPeriodColumns(query);
+  const windowKeys = [...keys.slice(0, -1), 'g_period'];
   const metrics = metricColumns(query);
-  const grouping = ` GROUP BY ${[...keys.slice(0, -1), 'p_period'].join(', ')}`;
+  const outer = [...keys.slice(0, -1), 'p_period + p_offset AS g_period', ...metrics.outer];
   return (
-    `SELECT ${[...outer, ...metrics.outer].join(', ')} FROM (SELECT ${[...inner, ...metrics.inner].join(', ')} ` +
-    `FROM ${table} ${whereClause([...visible, ...countryConditions(query)])}${grouping}) ` +
-    `ARRAY JOIN range(${integerLiteral(window)}) AS p_offset ` +
-    `WHERE p_n > 0 GROUP BY ${keys.join(', ')} ORDER BY ${keys.join(', ')}`
+    `SELECT ${outer.join(', ')} FROM (SELECT ${[...columns, ...metrics.inner].join(', ')} ` +
+    `FROM ${table} ${whereClause([...visible, ...countryConditions(query)])} ` +
+    `GROUP BY ${keys.join(', ')}) ARRAY JOIN range(${integerLiteral(window)}) AS p_offset ` +
+    `WHERE p_n > 0 GROUP BY ${windowKeys.join(', ')} ORDER BY ${windowKeys.join(', ')}`
   );
 }
 
@@ -350,12 +336,7 @@ function countryAndPeriodColumns(query: DatasetQuery): { columns: string[]; keys
   const columns: string[] = [];
   const keys: string[] = [];
   if (query.groupByCountry) {
-    const kept = keptCountries(query);
-    columns.push(
-      kept === null
-        ? 'toString(country) AS g_country'
-        : `if(country IN ${kept}, toString(country), '${OTHER_COUNTRY}') AS g_country`,
-    );
+    columns.push(groupCountryColumn(query));
     keys.push('g_country');
   }
   columns.push(`${periodExpression(query.period, query.fiscalYearStart ?? 1)} AS p_period`);
