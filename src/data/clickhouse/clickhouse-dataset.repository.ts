@@ -39,7 +39,7 @@ import {
   quantileIndices,
   windowOrderStatisticsSql,
   windowSql,
-  WINDOWS_PER_STATEMENT,
+  windowsPerStatement,
   type AnalysisRow,
   type WindowSelection,
   type QuantileGroup,
@@ -390,8 +390,9 @@ export class ClickHouseDatasetRepository implements OnModuleInit {
       }
       selections.push(selection);
     }
-    for (let start = 0; start < selections.length; start += WINDOWS_PER_STATEMENT) {
-      const chunk = selections.slice(start, start + WINDOWS_PER_STATEMENT);
+    const perStatement = windowsPerStatement(2 * qs.length);
+    for (let start = 0; start < selections.length; start += perStatement) {
+      const chunk = selections.slice(start, start + perStatement);
       const answers = await this.withSchema(() =>
         this.gateway.rows<WindowStatisticsRow>(
           windowOrderStatisticsSql(table, query, window, chunk, visible),

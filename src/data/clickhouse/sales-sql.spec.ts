@@ -16,6 +16,7 @@ import {
   stringLiteral,
   tableRef,
   windowOrderStatisticsSql,
+  windowsPerStatement,
   windowSql,
 } from 'src/data/clickhouse/sales-sql';
 
@@ -274,6 +275,21 @@ describe('sales SQL', () => {
       expect(() => windowOrderStatisticsSql('`db`.`t`', monthly, 12, [selection])).toThrow(
         TypeError,
       );
+    }
+  });
+
+  it('should keep a window statement under 256 KiB however many quantiles it selects', () => {
+    const monthly = query({ groupByCountry: true, period: 'month' });
+    for (const statistics of [2, 12, 40]) {
+      const windows = windowsPerStatement(statistics);
+      const selections = Array.from({ length: windows }, (_, i) => ({
+        country: ['AR', 'CL', 'UY', 'OTHER'][i % 4],
+        period: 24_000 + Math.floor(i / 4),
+        buckets: Array.from({ length: statistics }, () => 49_152 + (i % 7)),
+        ranks: Array.from({ length: statistics }, (_, j) => 123_456 + i + j),
+      }));
+      const sql = windowOrderStatisticsSql('`db`.`t`', monthly, 36, selections);
+      expect(sql.length).toBeLessThan(150_000);
     }
   });
 });

@@ -376,8 +376,14 @@ export interface WindowSelection {
   readonly ranks: readonly number[];
 }
 
-/** Windows per `windowOrderStatisticsSql` statement, so a statement stays under 100 kB. */
-export const WINDOWS_PER_STATEMENT = 1_000;
+/**
+ * Windows per `windowOrderStatisticsSql` statement for `statistics` order statistics each: about
+ * 30 characters of literals per window and statistic, so a statement stays near 100 kB, well
+ * under ClickHouse's default `max_query_size` (256 KiB), however many quantiles a query asks for.
+ */
+export function windowsPerStatement(statistics: number): number {
+  return Math.max(1, Math.floor(2_000 / Math.max(1, statistics)));
+}
 
 /**
  * Exact order statistics of rolling windows of whole periods without reading a row once per
