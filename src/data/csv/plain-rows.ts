@@ -1,5 +1,6 @@
 import type { SalesColumnBuilder } from 'src/data/csv/column-builder';
 import { COMMA, CR, DOT, LETTER_UPPER, LF, MINUS, PLUS, QUOTE } from 'src/data/csv/csv-bytes';
+import { firstInvalidUtf8 } from 'src/data/csv/csv-file';
 import {
   EXACT_POW10,
   type FieldScanner,
@@ -14,10 +15,11 @@ export const VALUE = 2;
 export const DATE = 3;
 
 /**
- * The fast path for plain rows (no quotes, no non-ASCII bytes, every field valid), which are
- * nearly all rows of a real export: they go from the read buffer straight into the columns in
- * one pass, with no allocation. Every method returns the offset after what it took, or (for one
- * row) -1 to leave the row to the general tokenizer, which accepts it or says what is wrong.
+ * The fast path for plain rows (every field valid, on one line, quoted or not but with no quote
+ * inside, valid UTF-8), which are nearly all rows of a real export: they go from the read buffer
+ * straight into the columns in one pass, with no allocation. Every method returns the offset
+ * after what it took, or (for one row) -1 to leave the row to csv-parse (csv-records.ts), which
+ * accepts it or says what is wrong.
  */
 export class PlainRowReader {
   private readonly fieldCount: number;
@@ -34,7 +36,7 @@ export class PlainRowReader {
       roles.length === 3 && roles[0] === COUNTRY && roles[1] === VALUE && roles[2] === DATE;
   }
 
-  /** One plain row of any layout. */
+  /** One plain row of any layout, its fields quoted or not. */
   row(buf: Buffer, start: number): number {
     const roles = this.roles;
     const last = this.fieldCount - 1;
@@ -44,6 +46,10 @@ export class PlainRowReader {
     let day = 0;
     let value = 0;
     for (let f = 0; f <= last; f++) {
+      const quoted = buf[p] === QUOTE;
+      if (quoted) {
+        p++;
+      }
       switch (roles[f]) {
         case COUNTRY:
           a = LETTER_UPPER[buf[p]];
@@ -71,14 +77,29 @@ export class PlainRowReader {
           p += 10;
           break;
         default: {
+          // Any text without a quote (or, quoted, a line break); checked as UTF-8 if not ASCII.
+          const from = p;
+          let ascii = true;
           let c = buf[p];
-          while (c !== COMMA && c !== LF) {
-            if (c === QUOTE || c >= 0x80) {
+          while (quoted ? c !== QUOTE : c !== COMMA && c !== LF) {
+            if (quoted ? c === LF : c === QUOTE) {
               return -1;
+            }
+            if (c >= 0x80) {
+              ascii = false;
             }
             c = buf[++p];
           }
+          if (!ascii && firstInvalidUtf8(buf, from, p) >= 0) {
+            return -1;
+          }
         }
+      }
+      if (quoted) {
+        if (buf[p] !== QUOTE) {
+          return -1;
+        }
+        p++;
       }
       const t = buf[p];
       if (f < last) {

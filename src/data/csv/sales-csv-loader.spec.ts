@@ -418,6 +418,31 @@ describe('loadSalesCsv on defective files', () => {
       { line: 3, column: 'notes', reason: 'invalid UTF-8 byte 0xE9' },
     ]);
   });
+
+  it('reads quoted one-line fields and accented notes like plain ones, and checks their bytes', async () => {
+    const file = tmpFile(
+      'quoted-and-accented.csv',
+      Buffer.concat([
+        Buffer.from(
+          'country,value,notes,fecha\n"AR","1.5","Perú, ñandú €","01/01/2024"\n' +
+            'BR,2,año,02/01/2024\n"CL","3",""" quoted """,03/01/2024\nUY,4,"caf',
+        ),
+        Buffer.from([0xe9, 0x22]), // "café" in Latin-1: an invalid UTF-8 byte before the quote.
+        Buffer.from(',04/01/2024\nUY,5,"ok",05/01/2024\n'),
+      ]),
+    );
+    const error = await loadError(file, STRICT);
+    expect(error.defects).toEqual([
+      { line: 5, column: 'notes', reason: 'invalid UTF-8 byte 0xE9' },
+    ]);
+    const result = await loadSalesCsv(file, LENIENT);
+    expect(rowsOf(result)).toEqual([
+      ['AR', 19723, 1.5],
+      ['BR', 19724, 2],
+      ['CL', 19725, 3],
+      ['UY', 19727, 5],
+    ]);
+  });
 });
 
 describe('defect reporting', () => {

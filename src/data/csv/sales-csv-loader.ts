@@ -11,8 +11,9 @@ import type { SalesColumns } from 'src/engine';
  * it on the way) and hands each chunk to the parser. The parts, one job each:
  * - csv-file.ts: opening the file, UTF-8 checks;
  * - sales-csv-parser.ts: blank lines, header, the row loop, chunk boundaries;
- * - plain-rows.ts: the fast path for plain rows, straight into the columns;
- * - csv-tokenizer.ts: the general RFC 4180 tokenizer for every other record;
+ * - plain-rows.ts: the fast path for plain rows (quoted or not), straight into the columns;
+ * - csv-records.ts: csv-parse, for every other record (doubled quotes, line breaks in quotes,
+ *   defects);
  * - field-scanners.ts: number and date scanners;
  * - column-builder.ts: the growing typed columns and the country dictionary;
  * - csv-defects.ts: defect texts and the defect log.

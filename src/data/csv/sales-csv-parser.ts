@@ -1,19 +1,22 @@
 import { SalesColumnBuilder } from 'src/data/csv/column-builder';
 import { CR, LETTER_UPPER, LF, NEWLINE } from 'src/data/csv/csv-bytes';
 import {
-  countLineFeeds,
   DefectLog,
   delimiterHint,
   describeBadCountry,
   describeBadDate,
   describeBadValue,
   describeDayOutOfRange,
-  hexByte,
 } from 'src/data/csv/csv-defects';
-import { firstInvalidUtf8, startsWithUtf8Bom } from 'src/data/csv/csv-file';
+import { startsWithUtf8Bom } from 'src/data/csv/csv-file';
 import type { CsvFormat } from 'src/data/csv/csv-format';
 import { type CsvDefect, CsvLoadError } from 'src/data/csv/csv-load.error';
-import { CsvTokenizer, fieldText, type RawField, type RawRecord } from 'src/data/csv/csv-tokenizer';
+import {
+  CsvRecordReader,
+  fieldText,
+  type RawField,
+  type RawRecord,
+} from 'src/data/csv/csv-records';
 import { type DayRange, FieldScanner, NO_DATE } from 'src/data/csv/field-scanners';
 import { COUNTRY, DATE, IGNORED, PlainRowReader, VALUE } from 'src/data/csv/plain-rows';
 import type { SalesColumns } from 'src/engine';
@@ -36,8 +39,8 @@ export interface SalesCsvParserOptions {
 
 /**
  * Parses a sales CSV file pushed to it chunk by chunk into typed columns: skips blank lines,
- * checks the header, sends each row down the plain-row fast path or, failing that, through the
- * general tokenizer, and keeps the row cut by a chunk boundary for the next chunk.
+ * checks the header, sends each row down the plain-row fast path or, failing that, to csv-parse
+ * (csv-records.ts), and keeps the row cut by a chunk boundary for the next chunk.
  *
  * Field rules (strict, nothing is trimmed; surrounding whitespace is a defect):
  * - country: exactly two ASCII letters, upper-cased.
@@ -49,7 +52,7 @@ export class SalesCsvParser {
 
   private readonly columns: SalesColumnBuilder;
   private readonly scanner: FieldScanner;
-  private readonly tokenizer = new CsvTokenizer();
+  private readonly records = new CsvRecordReader();
   private plainRows: PlainRowReader | null = null;
 
   private headerNames: string[] | null = null;
@@ -141,12 +144,12 @@ export class SalesCsvParser {
 
     let pos = this.skipBlankLines(buf, 0);
     if (this.headerNames === null && pos < buf.length) {
-      const record = this.tokenizer.tokenize(buf, pos, eof, this.line);
+      const record = this.records.read(buf, pos, eof, this.line);
       if (record === null) {
         this.keepLeftover(buf, pos, eof);
         return;
       }
-      this.acceptHeader(buf, pos, record);
+      this.acceptHeader(record);
       pos = record.end;
     }
     if (this.headerNames !== null) {
@@ -160,7 +163,7 @@ export class SalesCsvParser {
   private keepLeftover(buf: Buffer, pos: number, eof: boolean): void {
     const rest = buf.subarray(pos);
     if (!eof && rest.length > MAX_RECORD_BYTES) {
-      const openLine = this.tokenizer.openQuoteLine;
+      const openLine = this.records.openQuoteLine;
       const open =
         openLine > 0 ? `; the quoted field opened on line ${openLine} is still not closed` : '';
       throw CsvLoadError.fileProblem(
@@ -187,24 +190,16 @@ export class SalesCsvParser {
     }
   }
 
-  private acceptHeader(buf: Buffer, start: number, record: RawRecord): void {
+  private acceptHeader(record: RawRecord): void {
     const headerLine = this.line;
     this.line = record.nextLine;
-    const bad = firstInvalidUtf8(buf, start, record.end);
-    if (bad >= 0) {
+    const { problem } = record;
+    if (problem !== null) {
       throw CsvLoadError.fileProblem(
         this.file,
         'bad-header',
-        `header has an invalid UTF-8 byte ${hexByte(buf[bad])}`,
-        headerLine + countLineFeeds(buf, start, bad),
-      );
-    }
-    if (record.problem !== null) {
-      throw CsvLoadError.fileProblem(
-        this.file,
-        'bad-header',
-        `header: ${record.problem.reason}`,
-        record.problem.line,
+        problem.invalidUtf8 ? `header has an ${problem.reason}` : `header: ${problem.reason}`,
+        problem.line,
       );
     }
     const names = record.fields.map((f) => f.buf.toString('utf8', f.start, f.end));
@@ -271,7 +266,11 @@ export class SalesCsvParser {
           continue;
         }
       }
-      let next = canonical ? plain.canonicalRow(buf, pos) : plain.row(buf, pos);
+      let next = canonical ? plain.canonicalRow(buf, pos) : -1;
+      if (next < 0) {
+        // Also quoted fields, and text other than ASCII in the columns the loader ignores.
+        next = plain.row(buf, pos);
+      }
       if (next < 0) {
         next = this.slowRow(buf, pos, eof);
         if (next < 0) {
@@ -285,35 +284,23 @@ export class SalesCsvParser {
     return pos;
   }
 
-  /** The general path: tokenises one record, then stores it or records why it is defective. */
+  /** The general path: csv-parse reads one record, then it is stored or its defect recorded. */
   private slowRow(buf: Buffer, start: number, eof: boolean): number {
-    const record = this.tokenizer.tokenize(buf, start, eof, this.line);
+    const record = this.records.read(buf, start, eof, this.line);
     if (record === null) {
       return -1;
     }
     const line = this.line;
     this.line = record.nextLine;
-    const defect = this.convert(buf, start, line, record);
+    const defect = this.convert(line, record);
     if (defect !== null) {
       this.defects.add(defect);
     }
     return record.end;
   }
 
-  private convert(buf: Buffer, start: number, line: number, record: RawRecord): CsvDefect | null {
+  private convert(line: number, record: RawRecord): CsvDefect | null {
     const { fields, problem } = record;
-    const bad = firstInvalidUtf8(buf, start, record.end);
-    if (bad >= 0) {
-      let index = 0;
-      while (index + 1 < fields.length && fields[index + 1].rawStart <= bad) {
-        index++;
-      }
-      return {
-        line: line + countLineFeeds(buf, start, bad),
-        column: this.columnName(index),
-        reason: `invalid UTF-8 byte ${hexByte(buf[bad])}`,
-      };
-    }
     if (problem !== null) {
       return {
         line: problem.line,
