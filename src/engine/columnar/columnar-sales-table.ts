@@ -716,26 +716,31 @@ export class ColumnarSalesTable {
 
   /** Adds the day runs of month partition m dated within [from, to] to group g. */
   private collectDays(g: number, m: number, rank: number, from: number, to: number): void {
-    const layout = this.layout;
-    const { monthFirstDay, dayStart, dayNumber, values } = layout;
+    const { monthFirstDay, dayNumber } = this.layout;
     for (let p = monthFirstDay[m]; p < monthFirstDay[m + 1]; p++) {
       const day = dayNumber[p];
       if (day >= from && day <= to) {
-        const start = dayStart[p];
-        const stop = dayStart[p + 1];
-        this.runs.addDay(
-          g,
-          p,
-          rank,
-          stop - start,
-          layout.daySum[p],
-          layout.dayMean[p],
-          layout.dayM2[p],
-          values[start],
-          values[stop - 1],
-        );
+        this.addDayRun(g, p, rank);
       }
     }
+  }
+
+  /** Adds day partition p, of country `rank`, to group g. */
+  private addDayRun(g: number, p: number, rank: number): void {
+    const { dayStart, daySum, dayMean, dayM2, values } = this.layout;
+    const start = dayStart[p];
+    const stop = dayStart[p + 1];
+    this.runs.addDay(
+      g,
+      p,
+      rank,
+      stop - start,
+      daySum[p],
+      dayMean[p],
+      dayM2[p],
+      values[start],
+      values[stop - 1],
+    );
   }
 
   /**
@@ -761,7 +766,7 @@ export class ColumnarSalesTable {
     const lastKey = toDay === Number.POSITIVE_INFINITY ? toDay : monthKeyOfDay(toDay);
     // ISO weeks cut across months, so a week split reads day runs only.
     const weeks = unit === 'week';
-    const { monthKey, countryFirstMonth, monthFirstDay, dayStart, dayNumber, values } = layout;
+    const { monthKey, countryFirstMonth, monthFirstDay, dayNumber } = layout;
     this.currentGroup = -1;
     this.periodGroups.clear();
 
@@ -811,19 +816,8 @@ export class ColumnarSalesTable {
         for (let p = monthFirstDay[m]; p < monthFirstDay[m + 1]; p++) {
           const day = dayNumber[p];
           if (day >= fromDay && day <= toDay) {
-            const start = dayStart[p];
-            const stop = dayStart[p + 1];
-            runs.addDay(
-              this.groupOf(byCountry, slot, rank, weeks ? weekOfDay(day) : period),
-              p,
-              rank,
-              stop - start,
-              layout.daySum[p],
-              layout.dayMean[p],
-              layout.dayM2[p],
-              values[start],
-              values[stop - 1],
-            );
+            const g = this.groupOf(byCountry, slot, rank, weeks ? weekOfDay(day) : period);
+            this.addDayRun(g, p, rank);
           }
         }
       }
