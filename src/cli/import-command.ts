@@ -126,9 +126,13 @@ export async function runImportCommand(
     bar?.stop();
     const skipped =
       outcome.rejectedRows > 0 ? `, ${outcome.rejectedRows} defective rows skipped (lenient)` : '';
+    const resumed =
+      outcome.resumedTables > 0
+        ? ` An earlier run had stopped part-way; ${outcome.resumedTables} table(s) already held their rows and were left as they were.`
+        : '';
     output.write(
       outcome.status === 'imported'
-        ? `Imported ${outcome.rows} rows into '${dataset}'${skipped} (sha256 ${outcome.sha256}).\n`
+        ? `Imported ${outcome.rows} rows into '${dataset}'${skipped} (sha256 ${outcome.sha256}).${resumed}\n`
         : `Already imported: a file with sha256 ${outcome.sha256} is in '${dataset}'; nothing added.\n`,
     );
     return 0;

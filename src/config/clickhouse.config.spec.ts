@@ -22,6 +22,7 @@ describe('ClickHouse settings', () => {
       user: 'default',
       password: '',
       timeoutMs: 10_000,
+      keyClaimTtlMs: 30_000,
     });
   });
 
@@ -30,6 +31,10 @@ describe('ClickHouse settings', () => {
     [{ CLICKHOUSE_DATABASE: 'sales`; DROP DATABASE x' }, 'CLICKHOUSE_DATABASE: must be 1-63 ASCII'],
     [{ CLICKHOUSE_DATABASE: '1sales' }, 'CLICKHOUSE_DATABASE: must be 1-63 ASCII'],
     [{ CLICKHOUSE_TIMEOUT_MS: '50' }, 'CLICKHOUSE_TIMEOUT_MS: must be an integer from 100'],
+    [
+      { CLICKHOUSE_KEY_CLAIM_TTL_MS: '1000' },
+      'CLICKHOUSE_KEY_CLAIM_TTL_MS: must be an integer from 5000',
+    ],
   ])('should refuse %j', (env, message) => {
     expect(() => buildClickHouseConfig(env)).toThrow(ConfigValidationError);
     expect(() => buildClickHouseConfig(env)).toThrow(message);

@@ -38,6 +38,16 @@ class ClickHouseEnvironment {
   @Min(100, { message: 'must be an integer from 100 to 600000 (milliseconds)' })
   @Max(600_000, { message: 'must be an integer from 100 to 600000 (milliseconds)' })
   CLICKHOUSE_TIMEOUT_MS = 10_000;
+
+  /**
+   * How long a replica's claim on an upload's Idempotency-Key lasts without renewal; a claim
+   * left by a crashed replica blocks its key (409) for at most this long.
+   */
+  @Transform(integerOr(30_000))
+  @IsInt({ message: 'must be an integer from 5000 to 3600000 (milliseconds)' })
+  @Min(5_000, { message: 'must be an integer from 5000 to 3600000 (milliseconds)' })
+  @Max(3_600_000, { message: 'must be an integer from 5000 to 3600000 (milliseconds)' })
+  CLICKHOUSE_KEY_CLAIM_TTL_MS = 30_000;
 }
 
 export interface ClickHouseConfig {
@@ -47,6 +57,7 @@ export interface ClickHouseConfig {
   /** Sent to the server only; never logged or shown. */
   readonly password: string;
   readonly timeoutMs: number;
+  readonly keyClaimTtlMs: number;
 }
 
 export function buildClickHouseConfig(source: Record<string, unknown>): ClickHouseConfig {
@@ -57,6 +68,7 @@ export function buildClickHouseConfig(source: Record<string, unknown>): ClickHou
     user: env.CLICKHOUSE_USER,
     password: env.CLICKHOUSE_PASSWORD,
     timeoutMs: env.CLICKHOUSE_TIMEOUT_MS,
+    keyClaimTtlMs: env.CLICKHOUSE_KEY_CLAIM_TTL_MS,
   };
 }
 

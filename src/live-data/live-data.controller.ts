@@ -63,7 +63,7 @@ export class LiveDataController {
     name: IDEMPOTENCY_KEY_HEADER,
     required: false,
     description:
-      'Makes retries safe: the same key with the same body returns the first answer; with another body 422; while the first request runs 409. Remembered across restarts.',
+      'Makes retries safe: the same key with the same body returns the first answer; with another body 422; while the first request runs 409 (for a ClickHouse dataset, on whichever replica it runs). Remembered across restarts.',
     schema: { type: 'string', example: '"8e03978e-40d5-43e8-bc93-6894a57f9324"' },
   })
   @ApiConsumes('text/csv', 'multipart/form-data')

@@ -4,14 +4,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildClickHouseConfig } from 'src/config/clickhouse.config';
-import type { DataConfig, DatasetConfig } from 'src/config/data.config';
 import { ClickHouseDatasetRepository } from 'src/data/clickhouse/clickhouse-dataset.repository';
 import { ClickHouseDatasetWriter } from 'src/data/clickhouse/clickhouse-dataset.writer';
 import { ClickHouseUnavailableError } from 'src/data/clickhouse/clickhouse-unavailable.error';
 import { ClickHouseGateway } from 'src/data/clickhouse/clickhouse.gateway';
-import { DEFAULT_CSV_FORMAT } from 'src/data/csv/csv-format';
+import { IdempotencyKeyInFlightError } from 'src/data/errors/idempotency.errors';
 import { DataGeneration } from 'src/data/live/data-generation';
 import { SHARD_DATABASES, TEST_CLUSTER } from 'test/clickhouse/clickhouse-server';
+import { failAt } from 'test/clickhouse/fail-at';
+import { dropSuiteStorage, oneClickHouseDataset } from 'test/clickhouse/fault-suite';
 import { testClickHouseUrl, uniqueDatabase } from 'test/support/clickhouse';
 
 /*
@@ -21,6 +22,8 @@ import { testClickHouseUrl, uniqueDatabase } from 'test/support/clickhouse';
  * table once or not at all, and a retry with the same key ends with them there exactly once.
  */
 const ROWS = 1_000;
+/** Claims on keys lapse this fast here, so that a retry after a "crash" need not wait long. */
+const CLAIM_TTL_MS = 6_000;
 
 /**
  * An upload of ROWS rows over six countries named after `prefix` (so that on a cluster they land
@@ -39,40 +42,6 @@ function uploadOf(prefix: string, seed: number): { body: string; sum: number } {
   return { body: `${lines.join('\n')}\n`, sum: cents / 100 };
 }
 
-/**
- * Makes statements matching `pattern` fail as if ClickHouse had gone away: the first one only, or
- * (`dies`) that one and every later one, as when the process is killed there.
- */
-function failAt(
-  gateway: ClickHouseGateway,
-  pattern: RegExp,
-  dies = false,
-): { fired: () => boolean } {
-  const command = gateway.command.bind(gateway);
-  const insert = gateway.insertTabSeparated.bind(gateway);
-  let fired = false;
-  const fails = (statement: string): boolean => {
-    if ((fired && dies) || (!fired && pattern.test(statement))) {
-      fired = true;
-      return true;
-    }
-    return false;
-  };
-  jest.spyOn(gateway, 'command').mockImplementation(async (query: string) => {
-    if (fails(query)) {
-      throw new ClickHouseUnavailableError('injected failure');
-    }
-    return command(query);
-  });
-  jest.spyOn(gateway, 'insertTabSeparated').mockImplementation(async (table, columns, rows) => {
-    if (fails(`INSERT INTO ${table}`)) {
-      throw new ClickHouseUnavailableError('injected failure');
-    }
-    return insert(table, columns, rows);
-  });
-  return { fired: () => fired };
-}
-
 describe.each([
   { topology: 'one table', cluster: null },
   { topology: `two shards (${TEST_CLUSTER})`, cluster: TEST_CLUSTER },
@@ -80,17 +49,7 @@ describe.each([
   const database = uniqueDatabase('upload_faults');
   const folder = mkdtempSync(join(tmpdir(), 'upload-faults-'));
   const table = `faults_${cluster ? 'cluster' : 'plain'}`;
-  const config: DatasetConfig = {
-    name: 'faults',
-    backend: 'clickhouse',
-    path: null,
-    source: '',
-    format: DEFAULT_CSV_FORMAT,
-    lenient: false,
-    table,
-    cluster,
-  };
-  const data: DataConfig = { defaultDataset: 'faults', datasets: [config] };
+  const { data } = oneClickHouseDataset('faults', table, cluster);
   const gateways: ClickHouseGateway[] = [];
   let staged = 0;
   let uploads = 0;
@@ -104,7 +63,11 @@ describe.each([
     writer: ClickHouseDatasetWriter;
   }> {
     const gateway = new ClickHouseGateway(
-      buildClickHouseConfig({ CLICKHOUSE_URL: testClickHouseUrl(), CLICKHOUSE_DATABASE: database }),
+      buildClickHouseConfig({
+        CLICKHOUSE_URL: testClickHouseUrl(),
+        CLICKHOUSE_DATABASE: database,
+        CLICKHOUSE_KEY_CLAIM_TTL_MS: String(CLAIM_TTL_MS),
+      }),
     );
     gateways.push(gateway);
     const repository = new ClickHouseDatasetRepository(gateway, data);
@@ -145,14 +108,7 @@ describe.each([
 
   afterAll(async () => {
     jest.restoreAllMocks();
-    const [gateway] = gateways;
-    for (const shard of cluster ? SHARD_DATABASES : []) {
-      await gateway.command(`DROP TABLE IF EXISTS ${shard}.${table}`);
-    }
-    await gateway.command(`DROP DATABASE IF EXISTS ${database}`);
-    for (const each of gateways) {
-      await each.onModuleDestroy();
-    }
+    await dropSuiteStorage(gateways, { database, table, cluster });
     rmSync(folder, { recursive: true, force: true });
   });
 
@@ -262,6 +218,14 @@ describe.each([
       );
       expect(logged.length).toBe(expected === 0 ? 0 : 1);
       expect(await stagingTables(gateway)).toEqual([]);
+      // The dead process still holds the key: a retry gets 409 until its claim lapses.
+      const died = Date.now();
+      await expect(writer.append('faults', stage(body), `key-${country}`)).rejects.toBeInstanceOf(
+        IdempotencyKeyInFlightError,
+      );
+      await new Promise((resolve) =>
+        setTimeout(resolve, CLAIM_TTL_MS + 1_000 - (Date.now() - died)),
+      );
       const retry = await writer.append('faults', stage(body), `key-${country}`);
       expect(retry.replayed).toBe(expected !== 0);
       expect(await rowsOf(gateway, country)).toEqual({ n: ROWS, sum });

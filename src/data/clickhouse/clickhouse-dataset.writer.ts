@@ -6,7 +6,13 @@ import { join } from 'node:path';
 import type { DatasetConfig } from 'src/config/data.config';
 import type { DatasetSummary } from 'src/data/dataset.repository';
 import { ClickHouseDatasetRepository } from 'src/data/clickhouse/clickhouse-dataset.repository';
-import { attachStaged, dropStaged, stageRows } from 'src/data/clickhouse/clickhouse-parts';
+import { KeyClaims, type KeyClaim } from 'src/data/clickhouse/clickhouse-key-claims';
+import {
+  attachSplit,
+  dropStaged,
+  splitStaged,
+  stageRows,
+} from 'src/data/clickhouse/clickhouse-parts';
 import { shardDatabases } from 'src/data/clickhouse/clickhouse-schema';
 import { ClickHouseUnavailableError } from 'src/data/clickhouse/clickhouse-unavailable.error';
 import { ClickHouseGateway } from 'src/data/clickhouse/clickhouse.gateway';
@@ -92,12 +98,17 @@ function recordOf(row: VersionRow): VersionRecord {
  *   parts and that row to disk by then (an INSERT returns once its part is on disk).
  * - **Serialised** per dataset within the process; the history (`versions`) and idempotency keys
  *   live in ClickHouse, so they survive restarts and are shared by replicas.
+ * - **One request per key across replicas.** An upload with an Idempotency-Key first claims the
+ *   key in ClickHouse (`KeyClaims`): while another replica's request holds it, the answer is 409.
+ *   The holder renews its claim once the rows are staged, looks the key up again (a replica that
+ *   took an expired claim over may have answered it meanwhile), and only then writes.
  */
 @Injectable()
 export class ClickHouseDatasetWriter implements OnApplicationBootstrap {
   private readonly logger = new Logger(ClickHouseDatasetWriter.name);
   private readonly lock = new KeyedLock();
   private readonly inFlight = new InFlightKeys();
+  private readonly claims: KeyClaims;
   /** Writes this process left pending after a failure; the next write to the dataset settles them. */
   private readonly unsettled = new Set<string>();
 
@@ -105,7 +116,9 @@ export class ClickHouseDatasetWriter implements OnApplicationBootstrap {
     private readonly gateway: ClickHouseGateway,
     private readonly repository: ClickHouseDatasetRepository,
     private readonly generation: DataGeneration,
-  ) {}
+  ) {
+    this.claims = new KeyClaims(gateway);
+  }
 
   has(dataset: string): boolean {
     return this.repository.has(dataset);
@@ -247,32 +260,27 @@ export class ClickHouseDatasetWriter implements OnApplicationBootstrap {
     idempotencyKey: string | null,
   ): Promise<UploadOutcome> {
     const config = this.repository.config(dataset);
+    const claim = idempotencyKey === null ? null : await this.claims.claim(dataset, idempotencyKey);
+    try {
+      return await this.appendClaimed(config, staged, claim);
+    } finally {
+      await claim?.release();
+    }
+  }
+
+  private async appendClaimed(
+    config: DatasetConfig,
+    staged: StagedUpload,
+    claim: KeyClaim | null,
+  ): Promise<UploadOutcome> {
+    const dataset = config.name;
+    const idempotencyKey = claim?.key ?? null;
     const part = await this.validate(config, staged);
-    let writes = await this.writes(config);
-    // A crash or failure may have left this key's first attempt (or this process's own earlier
-    // writes) pending: settle them first, so the key is answered from what really happened.
-    if (
-      await this.settle(
-        config,
-        writes,
-        ({ writeId, record }) =>
-          this.unsettled.has(writeId) ||
-          (idempotencyKey !== null && record.idempotencyKey === idempotencyKey),
-      )
-    ) {
-      writes = await this.writes(config);
+    const first = await this.answered(config, staged, idempotencyKey);
+    if (first.outcome !== null) {
+      return first.outcome;
     }
-    if (idempotencyKey !== null) {
-      const earlier = committed(writes).find(
-        ({ record }) => record.idempotencyKey === idempotencyKey,
-      );
-      if (earlier !== undefined) {
-        if (earlier.record.sha256 !== staged.sha256) {
-          throw new IdempotencyKeyReusedError(dataset);
-        }
-        return { record: earlier.record, replayed: true };
-      }
-    }
+    let writes = first.writes;
 
     if (committed(writes).length === 0) {
       // The first recorded write starts the history with the rows already there (imported).
@@ -288,7 +296,20 @@ export class ClickHouseDatasetWriter implements OnApplicationBootstrap {
     const writeId = newWriteId();
     const staging = stagingOf(writeId);
     try {
-      await stageRows(this.gateway, database, staging, part.columns, writeId);
+      await stageRows(this.gateway, database, staging, part.columns, {
+        column: 'part',
+        id: writeId,
+      });
+      const targets = await splitStaged(this.gateway, config, database, staging);
+      if (claim !== null) {
+        // Staging may have outlasted the claim, and a replica may have taken the key over.
+        await claim.renew();
+        const again = await this.answered(config, staged, idempotencyKey);
+        if (again.outcome !== null) {
+          return again.outcome;
+        }
+        writes = again.writes;
+      }
       const before = await this.tableRows(config);
       const previous = committed(writes).at(-1)?.record.version ?? (await this.baseVersion(config));
       const sequence = nextSequence(writes);
@@ -304,9 +325,13 @@ export class ClickHouseDatasetWriter implements OnApplicationBootstrap {
         part: null,
         baseSha256: '',
       };
+      claim?.checkDeadline();
       this.unsettled.add(writeId);
       await this.log(config, writeId, sequence, 'pending', record);
-      await attachStaged(this.gateway, config, database, staging);
+      await attachSplit(this.gateway, targets, () => {
+        claim?.checkDeadline();
+        return true;
+      });
       await this.log(config, writeId, sequence, 'committed', record);
       this.unsettled.delete(writeId);
       this.installed(dataset);
@@ -314,6 +339,42 @@ export class ClickHouseDatasetWriter implements OnApplicationBootstrap {
     } finally {
       await dropStaged(this.gateway, config, database, staging).catch(() => undefined);
     }
+  }
+
+  /**
+   * The writes logged so far, and the first answer when the key was used before: its 201 again
+   * for the same body. Pending writes of this key (a crash, a failure, a replica that lost its
+   * claim) and this process's own unsettled ones are settled first, so the key is answered from
+   * what really happened. @throws IdempotencyKeyReusedError for the same key with another body
+   */
+  private async answered(
+    config: DatasetConfig,
+    staged: StagedUpload,
+    idempotencyKey: string | null,
+  ): Promise<{ writes: LoggedWrite[]; outcome: UploadOutcome | null }> {
+    let writes = await this.writes(config);
+    if (
+      await this.settle(
+        config,
+        writes,
+        ({ writeId, record }) =>
+          this.unsettled.has(writeId) ||
+          (idempotencyKey !== null && record.idempotencyKey === idempotencyKey),
+      )
+    ) {
+      writes = await this.writes(config);
+    }
+    const earlier =
+      idempotencyKey === null
+        ? undefined
+        : committed(writes).find(({ record }) => record.idempotencyKey === idempotencyKey);
+    if (earlier === undefined) {
+      return { writes, outcome: null };
+    }
+    if (earlier.record.sha256 !== staged.sha256) {
+      throw new IdempotencyKeyReusedError(config.name);
+    }
+    return { writes, outcome: { record: earlier.record, replayed: true } };
   }
 
   /** The upload's rows, validated like a file of the dataset. @throws CsvRejectedError */

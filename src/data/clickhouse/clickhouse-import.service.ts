@@ -1,9 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { dataConfig, type DatasetConfig } from 'src/config/data.config';
 import { ClickHouseGateway } from 'src/data/clickhouse/clickhouse.gateway';
-import { attachStaged, stageRows } from 'src/data/clickhouse/clickhouse-parts';
+import {
+  attachSplit,
+  dropStaged,
+  splitStaged,
+  stageRows,
+  storageTables,
+  type StagedMark,
+} from 'src/data/clickhouse/clickhouse-parts';
 import { migrateClickHouse } from 'src/data/clickhouse/clickhouse-schema';
 import { CLICKHOUSE_DAY_RANGE, stringLiteral, tableRef } from 'src/data/clickhouse/sales-sql';
 import { loadSalesCsv } from 'src/data/csv/sales-csv-loader';
@@ -20,6 +28,11 @@ export interface ImportOutcome {
   readonly dataset: string;
   /** `skipped` when a file with the same SHA-256 was already imported into the dataset. */
   readonly status: 'imported' | 'skipped';
+  /**
+   * Tables (shards) an earlier, interrupted run of this import had attached already and this run
+   * left as they were; 0 for a first run.
+   */
+  readonly resumedTables: number;
   readonly rows: number;
   readonly rejectedRows: number;
   readonly sha256: string;
@@ -34,10 +47,25 @@ export class ImportRefusedError extends Error {
 }
 
 /**
+ * The id an import's rows carry in column `import_id`: 63 bits of SHA-256(dataset, file SHA-256),
+ * even and non-zero (upload write ids in `part` are odd; 0 marks rows of no import).
+ */
+export function importIdOf(dataset: string, sha256: string): string {
+  const digest = createHash('sha256').update(`${dataset}\n${sha256}`).digest();
+  const id = BigInt.asUintN(63, digest.readBigUInt64BE()) & ~1n;
+  return String(id === 0n ? 2n : id);
+}
+
+/**
  * Imports a CSV file into a ClickHouse dataset, all or nothing. The file goes through the very
  * loader the in-memory backend uses (same defects, same file:line:column report), then into a
  * staging table in batches, and only then are the staged parts attached to the dataset's table in
  * one step per shard. A file whose SHA-256 was imported before adds nothing.
+ *
+ * Attaching is keyed: every row carries the import's id (`importIdOf`) in column `import_id`, and
+ * a table (shard) that already holds rows with that id is not attached again. An import stopped
+ * between two shards' attaches, or after its last attach but before it was recorded in `imports`,
+ * therefore completes when run again, and stores each row once.
  */
 @Injectable()
 export class ClickHouseImportService {
@@ -82,16 +110,26 @@ export class ClickHouseImportService {
       sha256,
     };
     if (await this.alreadyImported(dataset, sha256)) {
-      return { ...outcome, status: 'skipped' };
+      return { ...outcome, status: 'skipped', resumedTables: 0 };
     }
 
+    const mark: StagedMark = { column: 'import_id', id: importIdOf(name, sha256) };
+    const tables = await storageTables(this.gateway, dataset, database);
+    const attached = new Set<string>();
+    for (const table of tables) {
+      if (await this.holdsImport(table, mark.id)) {
+        attached.add(table);
+      }
+    }
     const staging = `import_${dataset.table}_${sha256.slice(0, 12)}`.slice(0, 63);
-    const stagingRef = tableRef(database, staging);
     try {
-      await stageRows(this.gateway, database, staging, columns, null, (done) =>
-        onProgress({ phase: 'inserting', done, total: columns.rowCount }),
-      );
-      await attachStaged(this.gateway, dataset, database, staging);
+      if (attached.size < tables.length) {
+        await stageRows(this.gateway, database, staging, columns, mark, (done) =>
+          onProgress({ phase: 'inserting', done, total: columns.rowCount }),
+        );
+        const targets = await splitStaged(this.gateway, dataset, database, staging);
+        await attachSplit(this.gateway, targets, ({ table }) => !attached.has(table));
+      }
       await this.gateway.command(
         `INSERT INTO ${tableRef(database, 'imports')} ` +
           '(dataset, sha256, source, rows, rejected_rows, imported_at) VALUES ' +
@@ -99,9 +137,17 @@ export class ClickHouseImportService {
           `${columns.rowCount}, ${loaded.rejectedRows}, now())`,
       );
     } finally {
-      await this.gateway.command(`DROP TABLE IF EXISTS ${stagingRef}`);
+      await dropStaged(this.gateway, dataset, database, staging);
     }
-    return { ...outcome, status: 'imported' };
+    return { ...outcome, status: 'imported', resumedTables: attached.size };
+  }
+
+  /** True when `table` (qualified) holds rows of the import `id`: its attach happened. */
+  private async holdsImport(table: string, id: string): Promise<boolean> {
+    const [row] = await this.gateway.rows<{ n: string }>(
+      `SELECT count() AS n FROM ${table} WHERE import_id = ${id}`,
+    );
+    return Number(row?.n ?? 0) > 0;
   }
 
   private async alreadyImported(dataset: DatasetConfig, sha256: string): Promise<boolean> {

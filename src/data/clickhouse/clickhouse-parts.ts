@@ -15,16 +15,25 @@ import type { SalesColumns } from 'src/engine';
 export const INSERT_BATCH_ROWS = 200_000;
 
 /**
+ * The id a staged row carries: the upload's write id in column `part`, or the import's id in
+ * column `import_id`. Ids are decimal digits only (they are written into SQL as they are).
+ */
+export interface StagedMark {
+  readonly column: 'part' | 'import_id';
+  readonly id: string;
+}
+
+/**
  * Rows `start` to `end` as tab-separated lines: country, ISO date, shortest round-trip value, and
- * the write id of the upload when `part` is set (the `part` column keeps its default otherwise).
+ * the mark's id when there is one (the column keeps its default otherwise).
  */
 export function tabSeparatedRows(
   columns: SalesColumns,
   start: number,
   end: number,
-  part: string | null,
+  mark: StagedMark | null,
 ): Readable {
-  const suffix = part === null ? '\n' : `\t${part}\n`;
+  const suffix = mark === null ? '\n' : `\t${mark.id}\n`;
   const lines: string[] = [];
   for (let i = start; i < end; i++) {
     lines.push(
@@ -34,21 +43,21 @@ export function tabSeparatedRows(
   return Readable.from([Buffer.from(lines.join(''))], { objectMode: false });
 }
 
-/** Columns a staged row fills: the CSV's, plus `part` for an upload. */
-export function stagedColumns(part: string | null): [string, ...string[]] {
-  return part === null ? CSV_ROW_COLUMNS : [...CSV_ROW_COLUMNS, 'part'];
+/** Columns a staged row fills: the CSV's, plus the mark's column. */
+export function stagedColumns(mark: StagedMark | null): [string, ...string[]] {
+  return mark === null ? CSV_ROW_COLUMNS : [...CSV_ROW_COLUMNS, mark.column];
 }
 
 /**
  * Creates `staging` (dropping a leftover of the same name) and fills it in batches. Staging rows
- * are invisible to queries until `attachStaged` moves them in.
+ * are invisible to queries until `attachSplit` moves them in.
  */
 export async function stageRows(
   gateway: ClickHouseGateway,
   database: string,
   staging: string,
   columns: SalesColumns,
-  part: string | null,
+  mark: StagedMark | null,
   onBatch: (done: number) => void = () => undefined,
 ): Promise<void> {
   const stagingRef = tableRef(database, staging);
@@ -58,33 +67,51 @@ export async function stageRows(
     const end = Math.min(start + INSERT_BATCH_ROWS, columns.rowCount);
     await gateway.insertTabSeparated(
       stagingRef,
-      stagedColumns(part),
-      tabSeparatedRows(columns, start, end, part),
+      stagedColumns(mark),
+      tabSeparatedRows(columns, start, end, mark),
     );
     onBatch(end);
   }
 }
 
+/** One step of an attach: the staged rows of `staging` go into `table` (both qualified). */
+export interface AttachTarget {
+  readonly table: string;
+  readonly staging: string;
+}
+
 /**
- * Moves the staged parts into the dataset's table: one ATTACH PARTITION per target table, which
- * readers see all at once. For a cluster, the rows are first split per shard with the
- * Distributed table's own sharding rule (cityHash64(country) modulo the shard count), into a
- * staging table of the same name in each shard database; each shard then attaches its own.
+ * The tables a dataset's rows are stored in, qualified: its table, or for a cluster the local
+ * table of each shard, in shard order.
  */
-export async function attachStaged(
+export async function storageTables(
+  gateway: ClickHouseGateway,
+  dataset: DatasetConfig,
+  database: string,
+): Promise<string[]> {
+  return dataset.cluster
+    ? (await shardDatabases(gateway, dataset.cluster)).map((db) => tableRef(db, dataset.table))
+    : [tableRef(database, dataset.table)];
+}
+
+/**
+ * Prepares the staged rows for `attachSplit`, changing nothing readers see. For one table that is
+ * the staging table itself. For a cluster the rows are split per shard with the Distributed
+ * table's own sharding rule (cityHash64(country) modulo the shard count), into a staging table of
+ * the same name in each shard database, which the same rows always reach.
+ */
+export async function splitStaged(
   gateway: ClickHouseGateway,
   dataset: DatasetConfig,
   database: string,
   staging: string,
-): Promise<void> {
+): Promise<AttachTarget[]> {
   const stagingRef = tableRef(database, staging);
   if (!dataset.cluster) {
-    await gateway.command(
-      `ALTER TABLE ${tableRef(database, dataset.table)} ATTACH PARTITION tuple() FROM ${stagingRef}`,
-    );
-    return;
+    return [{ table: tableRef(database, dataset.table), staging: stagingRef }];
   }
   const shards = await shardDatabases(gateway, dataset.cluster);
+  const targets: AttachTarget[] = [];
   for (const [index, shard] of shards.entries()) {
     const shardStaging = tableRef(shard, staging);
     await gateway.command(`DROP TABLE IF EXISTS ${shardStaging}`);
@@ -98,12 +125,27 @@ export async function attachStaged(
       await gateway.command(`DROP TABLE IF EXISTS ${shardStaging}`);
       throw error;
     }
+    targets.push({ table: tableRef(shard, dataset.table), staging: shardStaging });
   }
-  for (const shard of shards) {
-    await gateway.command(
-      `ALTER TABLE ${tableRef(shard, dataset.table)} ATTACH PARTITION tuple() FROM ${tableRef(shard, staging)}`,
-    );
-    await gateway.command(`DROP TABLE IF EXISTS ${tableRef(shard, staging)}`);
+  return targets;
+}
+
+/**
+ * Moves the split rows into the dataset's tables: one `ATTACH PARTITION … FROM` per target, which
+ * readers of that table see all at once. `before` runs ahead of each attach: it may throw to stop
+ * there, or answer false to leave that target out (its rows are there already).
+ */
+export async function attachSplit(
+  gateway: ClickHouseGateway,
+  targets: readonly AttachTarget[],
+  before: (target: AttachTarget) => boolean | Promise<boolean> = () => true,
+): Promise<void> {
+  for (const target of targets) {
+    if (await before(target)) {
+      await gateway.command(
+        `ALTER TABLE ${target.table} ATTACH PARTITION tuple() FROM ${target.staging}`,
+      );
+    }
   }
 }
 

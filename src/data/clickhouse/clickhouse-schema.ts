@@ -18,11 +18,15 @@ interface Migration<Context> {
 /**
  * The columns of every sales table; `country` first so a country's rows are read together. `part`
  * is the write id of the upload that added a row (0 for imports): it lets a restart tell whether
- * an upload's rows reached the table (see `ClickHouseDatasetWriter`). A column of one repeated
- * integer per part compresses to almost nothing.
+ * an upload's rows reached the table (see `ClickHouseDatasetWriter`). `import_id` is the id of the
+ * import that added a row (0 for uploads): it lets an interrupted import run again attach only
+ * what is missing (see `ClickHouseImportService`). A column of one repeated integer per part
+ * compresses to almost nothing. New columns go last: `ATTACH PARTITION … FROM` needs staging
+ * tables whose columns are in the same order as the table's, and `ADD COLUMN` appends.
  */
 export const SALES_COLUMNS =
-  '(country FixedString(2), date Date, value Float64, part UInt64 DEFAULT 0)';
+  '(country FixedString(2), date Date, value Float64, part UInt64 DEFAULT 0, ' +
+  'import_id UInt64 DEFAULT 0)';
 /** The columns a CSV row fills; `part` keeps its default. */
 export const CSV_ROW_COLUMNS: [string, ...string[]] = ['country', 'date', 'value'];
 export const SALES_ENGINE = 'ENGINE = MergeTree() ORDER BY (country, date)';
@@ -50,6 +54,18 @@ const SERVICE_MIGRATIONS: readonly Migration<{ database: string }>[] = [
           'created_at String, source String, rows_added Int64, rows UInt64, rejected_rows UInt64, ' +
           'idempotency_key Nullable(String), sha256 String, logged_at DateTime) ' +
           'ENGINE = MergeTree() ORDER BY (dataset, sequence, write_id)',
+      ]),
+  },
+  {
+    version: 3,
+    description:
+      'key_claims: claims of replicas on Idempotency-Keys, one row per claim, renewal or release',
+    statements: ({ database }) =>
+      Promise.resolve([
+        `CREATE TABLE IF NOT EXISTS ${tableRef(database, 'key_claims')} ` +
+          '(dataset String, idempotency_key String, claim_id UInt64, owner String, ' +
+          'released UInt8, claimed_at DateTime) ' +
+          'ENGINE = MergeTree() ORDER BY (dataset, idempotency_key, claim_id)',
       ]),
   },
 ];
@@ -109,27 +125,42 @@ const TABLE_MIGRATIONS: readonly Migration<TableContext>[] = [
   {
     version: 2,
     description: 'part: the upload that added each row',
-    statements: async ({ database, target, gateway }) => {
-      // ClickHouse 18.16 has no ADD COLUMN IF NOT EXISTS: tables created since version 1 already
-      // have the column, older ones get it.
-      const tables = [
-        ...(target.cluster === null ? [] : await shardDatabases(gateway, target.cluster)),
-        database,
-      ].map((db) => ({ db, table: target.table }));
-      const missing: string[] = [];
-      for (const { db, table } of tables) {
-        const [row] = await gateway.rows<{ n: string | number }>(
-          `SELECT count() AS n FROM system.columns WHERE database = ${stringLiteral(db)} ` +
-            `AND table = ${stringLiteral(table)} AND name = 'part'`,
-        );
-        if (Number(row?.n ?? 0) === 0) {
-          missing.push(`ALTER TABLE ${tableRef(db, table)} ADD COLUMN part UInt64 DEFAULT 0`);
-        }
-      }
-      return missing;
-    },
+    statements: (context) => addColumnWhereMissing(context, 'part'),
+  },
+  {
+    version: 3,
+    description: 'import_id: the import that added each row',
+    statements: (context) => addColumnWhereMissing(context, 'import_id'),
   },
 ];
+
+/**
+ * `ADD COLUMN <name> UInt64 DEFAULT 0` for each of the dataset's tables (shard tables first, then
+ * the one queries read) that lacks it. ClickHouse 18.16 has no ADD COLUMN IF NOT EXISTS: tables
+ * created since version 1 already have every column, older ones get it.
+ */
+async function addColumnWhereMissing(
+  { database, target, gateway }: TableContext,
+  column: 'part' | 'import_id',
+): Promise<string[]> {
+  const databases = [
+    ...(target.cluster === null ? [] : await shardDatabases(gateway, target.cluster)),
+    database,
+  ];
+  const missing: string[] = [];
+  for (const db of databases) {
+    const [row] = await gateway.rows<{ n: string | number }>(
+      `SELECT count() AS n FROM system.columns WHERE database = ${stringLiteral(db)} ` +
+        `AND table = ${stringLiteral(target.table)} AND name = ${stringLiteral(column)}`,
+    );
+    if (Number(row?.n ?? 0) === 0) {
+      missing.push(
+        `ALTER TABLE ${tableRef(db, target.table)} ADD COLUMN ${column} UInt64 DEFAULT 0`,
+      );
+    }
+  }
+  return missing;
+}
 
 const logger = new Logger('ClickHouseSchema');
 
