@@ -100,8 +100,9 @@ function recordOf(row: VersionRow): VersionRecord {
  *   live in ClickHouse, so they survive restarts and are shared by replicas.
  * - **One request per key across replicas.** An upload with an Idempotency-Key first claims the
  *   key in ClickHouse (`KeyClaims`): while another replica's request holds it, the answer is 409.
- *   The holder renews its claim once the rows are staged, looks the key up again (a replica that
- *   took an expired claim over may have answered it meanwhile), and only then writes.
+ *   Once the rows are staged, a holder whose claim is past half its TTL renews it and looks the
+ *   key up again (a replica that took an expired claim over may have answered it meanwhile); the
+ *   attaches must start before the claim lapses.
  */
 @Injectable()
 export class ClickHouseDatasetWriter implements OnApplicationBootstrap {
@@ -301,9 +302,8 @@ export class ClickHouseDatasetWriter implements OnApplicationBootstrap {
         id: writeId,
       });
       const targets = await splitStaged(this.gateway, config, database, staging);
-      if (claim !== null) {
-        // Staging may have outlasted the claim, and a replica may have taken the key over.
-        await claim.renew();
+      if (claim !== null && (await claim.renewIfOld())) {
+        // Staging took long: a replica may have taken the claim over and answered the key.
         const again = await this.answered(config, staged, idempotencyKey);
         if (again.outcome !== null) {
           return again.outcome;

@@ -33,9 +33,9 @@ interface LiveClaim {
  *
  * A claim is live while it is not released and its latest row is younger than the TTL
  * (`CLICKHOUSE_KEY_CLAIM_TTL_MS`): a replica that crashed holding a key blocks it for at most
- * that long. Its holder renews it right before the point of no return (`renew`), checks that no
- * other replica took the key over meanwhile, and then must start its last attach before the
- * renewed claim runs out (`checkDeadline`); a replica that takes over an expired key settles the
+ * that long. Right before the point of no return its holder renews it if half the TTL has passed
+ * (`renewIfOld`), checking that no other replica took the key over meanwhile, and then must start
+ * its last attach before the claim runs out (`checkDeadline`); a replica that takes over an expired key settles the
  * earlier holder's pending write first (`ClickHouseDatasetWriter`). Claims of this process that
  * no request holds any more (a release that failed) do not block its own later requests.
  */
@@ -61,8 +61,10 @@ export class KeyClaims {
       this.held.add(id);
       const claim = new KeyClaim(this, dataset, key, id);
       try {
+        const started = performance.now();
         await this.write(dataset, key, id, false);
         if ((await this.othersThan(dataset, key, id)).length === 0) {
+          claim.heldFrom(started);
           return claim;
         }
       } catch (error) {
@@ -123,7 +125,7 @@ export class KeyClaims {
 
 /** One request's claim on a key (`KeyClaims.claim`). */
 export class KeyClaim {
-  private deadline = Number.POSITIVE_INFINITY;
+  private written = Number.NEGATIVE_INFINITY;
   private released = false;
 
   constructor(
@@ -133,24 +135,35 @@ export class KeyClaim {
     readonly id: string,
   ) {}
 
+  /** @internal Its latest row was sent at `started` (`performance.now()`). */
+  heldFrom(started: number): void {
+    this.written = started;
+  }
+
   /**
-   * Renews the claim before the write's point of no return and checks that it still holds the
-   * key; from here the holder has the TTL less a margin to start its last attach.
-   * @throws IdempotencyKeyInFlightError when another replica took the key over meanwhile
+   * Before the write's point of no return: when half the TTL has passed since the claim's latest
+   * row, renews it and checks that it still holds the key (no other replica can have taken it
+   * over before it lapsed). From its latest row the holder has the TTL less a margin to start its
+   * last attach. True when it renewed: a replica may then have answered the key meanwhile.
+   * @throws IdempotencyKeyInFlightError when another replica took the key over
    */
-  async renew(): Promise<void> {
+  async renewIfOld(): Promise<boolean> {
+    if (performance.now() - this.written < this.claims.ttlMs / 2) {
+      return false;
+    }
     const started = performance.now();
     await this.claims.write(this.dataset, this.key, this.id, false);
     if ((await this.claims.othersThan(this.dataset, this.key, this.id)).length > 0) {
       await this.release();
       throw new IdempotencyKeyInFlightError();
     }
-    this.deadline = started + this.claims.ttlMs - CLAIM_MARGIN_MS;
+    this.heldFrom(started);
+    return true;
   }
 
-  /** @throws ClickHouseUnavailableError once the renewed claim may have run out */
+  /** @throws ClickHouseUnavailableError once the claim may have lapsed */
   checkDeadline(): void {
-    if (performance.now() > this.deadline) {
+    if (performance.now() > this.written + this.claims.ttlMs - CLAIM_MARGIN_MS) {
       throw new ClickHouseUnavailableError(
         `the upload outlasted its claim on the Idempotency-Key (${this.claims.ttlMs} ms)`,
       );
