@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { DIST_DIR } from '../lib/paths.mjs';
+import { answerGroups, queryRunner } from '../lib/our-queries.mjs';
 import { QUERIES } from '../lib/queries.mjs';
 import { nowMs } from '../lib/stats.mjs';
 import {
@@ -31,75 +32,7 @@ const { parseIsoDate } = require(join(DIST_DIR, 'common/calendar/day-number.js')
 const { ColumnarSalesTable, parseMetricName } = require(join(DIST_DIR, 'engine/index.js'));
 const { topCountries } = require(join(DIST_DIR, 'analysis/analysis-rows.js'));
 
-function toDatasetQuery(query) {
-  const { spec } = query;
-  const day = (iso) => {
-    if (iso === null) {
-      return null;
-    }
-    const value = parseIsoDate(iso);
-    if (value === null) {
-      throw new Error(`bad date ${iso}`);
-    }
-    return value;
-  };
-  return {
-    countries: spec.countries,
-    years: spec.years,
-    fromDay: day(spec.from),
-    toDay: day(spec.to),
-    groupByCountry: spec.groupByCountry,
-    period: spec.period,
-    ...(spec.window ? { window: spec.window } : {}),
-    ...(spec.compare ? { compare: spec.compare } : {}),
-    metrics: query.metrics.map((name) => {
-      const metric = parseMetricName(name);
-      if (metric === null) {
-        throw new Error(`unknown metric ${name}`);
-      }
-      return metric;
-    }),
-  };
-}
-
-/**
- * The query as the service runs it: `top` first ranks the countries with one query, then folds
- * the others into OTHER in the second, as `AnalysisService` does.
- */
-function runner(query) {
-  const datasetQuery = toDatasetQuery(query);
-  const top = query.spec.top;
-  if (!top) {
-    return () => table.query(datasetQuery);
-  }
-  const rankBy = datasetQuery.metrics.find(({ name }) => name === top.rankBy);
-  const ranking = { ...datasetQuery, period: null, metrics: [rankBy] };
-  return () => {
-    const ranked = table.query(ranking).groups;
-    const keepCountries =
-      ranked.length <= top.n
-        ? null
-        : topCountries(
-            ranked.map((group) => ({ country: group.country, value: group.values[0] })),
-            top.n,
-          );
-    return table.query({ ...datasetQuery, keepCountries });
-  };
-}
-
-function toGroups(result, query) {
-  return result.groups.map((group) => ({
-    country: group.country,
-    period: group.period,
-    rows: group.rows,
-    values: [
-      ...group.values,
-      ...(query.spec.compare
-        ? [group.previous?.rows ?? 0, ...(group.previous?.values ?? group.values.map(() => null))]
-        : []),
-    ],
-  }));
-}
+const modules = { parseMetricName, parseIsoDate, topCountries };
 
 await settle();
 const rssEmpty = rssBytes();
@@ -126,8 +59,8 @@ if (expectedRowsText !== undefined && rowCount !== Number(expectedRowsText)) {
 
 const queries = {};
 for (const query of loadOnly ? [] : QUERIES) {
-  const { timing, answer } = await timeRuns(runner(query), settings);
-  queries[query.id] = { timing, answer: toGroups(answer, query) };
+  const { timing, answer } = await timeRuns(queryRunner(table, query, modules), settings);
+  queries[query.id] = { timing, answer: answerGroups(answer, query) };
 }
 
 writeResult({
