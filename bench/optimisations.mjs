@@ -147,24 +147,10 @@ const VARIANTS = [
   },
   {
     id: 'hash-worker',
-    what: 'hashing the file on a worker thread (and touching column pages there)',
+    what: 'hashing the file on a worker thread while the main one parses',
     serves: ['load'],
     countries: [3],
     variant: { loader: { hashWorkerMinBytes: Number.MAX_SAFE_INTEGER } },
-  },
-  {
-    id: 'page-touching',
-    what: "the hashing thread maps the columns' next pages ahead of the parser",
-    serves: ['load'],
-    countries: [3],
-    variant: {},
-    patch: [
-      {
-        file: 'data/csv/sales-csv-loader.ts',
-        find: 'reader.touchesPages ? (buffers) => reader.touch(buffers) : null,',
-        replace: 'null,',
-      },
-    ],
   },
   {
     id: 'canonical-run',

@@ -1,8 +1,6 @@
 import type { SalesColumns } from 'src/engine';
 
 const INITIAL_CAPACITY = 4096;
-/** Columns this long (14 MiB) are worth having their pages mapped by another thread. */
-const TOUCHED_COLUMNS_MIN_ROWS = 1 << 20;
 /** Final columns are copied to their exact size when more than 1/16 of their slots are unused. */
 const TRIM_SLACK_DIVISOR = 16;
 
@@ -20,11 +18,6 @@ export class SalesColumnBuilder {
   readonly countries: string[] = [];
   /** Dictionary code per letter pair (26 * 26), -1 until seen. */
   readonly countryIndex = new Int16Array(26 * 26).fill(-1);
-
-  constructor(
-    /** Given the buffers of big columns, so their pages get mapped before rows reach them. */
-    private readonly touchPages: ((buffers: SharedArrayBuffer[]) => void) | null,
-  ) {}
 
   /** Dictionary code of the upper-case letter pair (a, b), registering it when new. */
   countryCode(a: number, b: number): number {
@@ -83,22 +76,9 @@ export class SalesColumnBuilder {
   }
 
   private grow(capacity: number): void {
-    let countryCodes: Uint16Array;
-    let days: Int32Array;
-    let values: Float64Array;
-    if (this.touchPages !== null && capacity >= TOUCHED_COLUMNS_MIN_ROWS) {
-      const buffers = [capacity * 2, capacity * 4, capacity * 8].map(
-        (bytes) => new SharedArrayBuffer(bytes),
-      );
-      countryCodes = new Uint16Array(buffers[0]);
-      days = new Int32Array(buffers[1]);
-      values = new Float64Array(buffers[2]);
-      this.touchPages(buffers);
-    } else {
-      countryCodes = new Uint16Array(capacity);
-      days = new Int32Array(capacity);
-      values = new Float64Array(capacity);
-    }
+    const countryCodes = new Uint16Array(capacity);
+    const days = new Int32Array(capacity);
+    const values = new Float64Array(capacity);
     countryCodes.set(this.countryCodes.subarray(0, this.rows));
     days.set(this.days.subarray(0, this.rows));
     values.set(this.values.subarray(0, this.rows));

@@ -72,7 +72,6 @@ export async function loadSalesCsv(
     chunkBytes: options.chunkBytes ?? CHUNK_BYTES,
     hashInWorker: size >= (options.hashWorkerMinBytes ?? HASH_WORKER_MIN_BYTES),
   });
-  // The hashing thread, mostly idle, maps the pages of the big columns ahead of the parser.
   const parser = new SalesCsvParser(
     filePath,
     {
@@ -82,7 +81,6 @@ export async function loadSalesCsv(
       dayRange: options.dayRange ?? null,
     },
     size,
-    reader.touchesPages ? (buffers) => reader.touch(buffers) : null,
   );
   const progressStep = Math.max(1, Math.floor(size / 10));
   let nextProgress = progressStep;

@@ -71,11 +71,9 @@ export class SalesCsvParser {
     private readonly file: string,
     private readonly options: SalesCsvParserOptions,
     private readonly totalBytes: number,
-    /** Given the buffers of big columns, so their pages get mapped before rows reach them. */
-    touchPages: ((buffers: SharedArrayBuffer[]) => void) | null = null,
   ) {
     this.defects = new DefectLog(options.maxReportedDefects);
-    this.columns = new SalesColumnBuilder(touchPages);
+    this.columns = new SalesColumnBuilder();
     this.scanner = new FieldScanner(options.format.dateFormat, options.dayRange);
   }
 

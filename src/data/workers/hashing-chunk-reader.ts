@@ -146,24 +146,6 @@ export class HashingChunkReader {
     return this.workerDigest ?? this.hash?.digest('hex') ?? '';
   }
 
-  /** Whether touch() has a thread to do it, so buffers worth touching should be shared. */
-  get touchesPages(): boolean {
-    return this.worker !== null;
-  }
-
-  /**
-   * Has the worker, between chunks, write to every page of `buffers` (front to back, all of them
-   * together), so that the caller filling them in that order finds them mapped instead of
-   * stopping on a page fault every 4 KiB. A compare-exchange of 0 for 0 leaves any value already
-   * written alone. Without a worker this does nothing.
-   */
-  touch(buffers: readonly SharedArrayBuffer[]): void {
-    if (this.worker !== null) {
-      this.worker.postMessage(buffers);
-      this.signal(true);
-    }
-  }
-
   /** Stops the worker; the caller closes the file handle. */
   close(): void {
     void this.worker?.terminate();

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import {
   CONSUMED,
   EVENTS,
@@ -7,27 +7,20 @@ import {
   PUBLISHED,
   READER_WAITING,
   WORKER_ASLEEP,
-  touchPagesTogether,
   type HashingWorkerData,
 } from 'src/data/workers/hashing-ring';
 
 /**
  * The hashing thread of HashingChunkReader: hashes chunk after chunk as the reader publishes them
- * and stops at the first empty one, the end of the file. Between chunks it serves requests to
- * touch the pages of buffers the reader's caller is about to fill.
+ * and stops at the first empty one, the end of the file.
  */
-function hashRing(port: NonNullable<typeof parentPort>, data: HashingWorkerData): string {
+function hashRing(data: HashingWorkerData): string {
   const { slotBytes, slots } = data;
   const control = new Int32Array(data.control);
   const bytes = new Uint8Array(data.ring);
   const hash = createHash('sha256');
   for (let consumed = 0; ;) {
     const events = Atomics.load(control, EVENTS);
-    const request = receiveMessageOnPort(port);
-    if (request !== undefined) {
-      touchPagesTogether(request.message as SharedArrayBuffer[]);
-      continue;
-    }
     if (Atomics.load(control, PUBLISHED) === consumed) {
       Atomics.store(control, WORKER_ASLEEP, 1);
       // Re-checked after saying so: a chunk published in between has bumped the event count.
@@ -54,5 +47,5 @@ function hashRing(port: NonNullable<typeof parentPort>, data: HashingWorkerData)
 
 if (parentPort !== null) {
   const { data } = workerData as { data: HashingWorkerData };
-  parentPort.postMessage(hashRing(parentPort, data));
+  parentPort.postMessage(hashRing(data));
 }
