@@ -246,15 +246,23 @@ describe('explore page (Chromium)', () => {
       expect(page.url()).toBe(
         `${origin}/explore?dataset=sales&metrics=sum&groupBy=country,quarter`,
       );
-      // The list, the facts and the numbers, each asked once, though started before uPlot ran.
+      // The list, the facts and the numbers, each asked once: by the page's preload links, whose
+      // answers the page's own requests took over (a request of its own would be a second entry).
       const apiRequests = await page.evaluate(() =>
-        performance
-          .getEntriesByType('resource')
-          .map(({ name }) => new URL(name).pathname + new URL(name).search)
-          .filter((path) => path.startsWith('/v1/'))
-          .sort(),
+        (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
+          .map(({ name, initiatorType }) => ({
+            path: new URL(name).pathname + new URL(name).search,
+            initiatorType,
+          }))
+          .filter(({ path }) => path.startsWith('/v1/'))
+          .sort((a, b) => a.path.localeCompare(b.path)),
       );
-      expect(apiRequests).toEqual(['/v1/datasets', '/v1/datasets/sales', DEFAULT_QUERY]);
+      expect(apiRequests).toEqual(
+        ['/v1/datasets', '/v1/datasets/sales', DEFAULT_QUERY].map((path) => ({
+          path,
+          initiatorType: 'link',
+        })),
+      );
       const timing = await page.evaluate(() => ({
         chart: performance.getEntriesByName('explore:first-chart')[0]?.startTime ?? NaN,
         scripts:
@@ -311,6 +319,75 @@ describe('explore page (Chromium)', () => {
       );
     }
     await expect(page.textContent('#status')).resolves.toBe('5,000 rows matched, 84 groups');
+    await page.close();
+  }, 60_000);
+
+  it('should show the values of the slot under the pointer or picked with the arrow keys', async () => {
+    const page = await open('/');
+    await settled(page, DEFAULT_QUERY);
+    const { body } = await api<AnalysisBody>(DEFAULT_QUERY);
+    const [chart] = await chartsOf(page);
+    const quarters = chart.labels;
+    const countries = chart.datasets.map(({ label }) => label);
+    /** The legend's rows as uPlot shows them: the quarter, then each country's sum. */
+    const expectedLegend = (slot: number) => [
+      quarters[slot],
+      ...countries.map((country) =>
+        expectedText(
+          'sum',
+          (body.results.find((row) => row.country === country && row.quarter === quarters[slot])
+            ?.sum ?? null) as number | null,
+        ),
+      ),
+    ];
+    const legendShows = async (expected: string[]) => {
+      await page.waitForFunction(
+        (want) =>
+          JSON.stringify(
+            [...document.querySelectorAll('#charts .chart-box .u-legend .u-value')].map(
+              (cell) => cell.textContent,
+            ),
+          ) === JSON.stringify(want),
+        expected,
+        { timeout: 5_000 },
+      );
+    };
+    const noValues = countries.map(() => '');
+
+    // The pointer over the fifth quarter (a line chart spans its first to its last slot).
+    const plot = await page.locator('#charts .chart-box .u-over').first().boundingBox();
+    if (!plot) {
+      throw new Error('The chart has no plot area');
+    }
+    const slotX = (slot: number) => plot.x + (slot / (quarters.length - 1)) * plot.width;
+    await legendShows(['', ...noValues]);
+    await page.mouse.move(slotX(4), plot.y + plot.height / 2);
+    await legendShows(expectedLegend(4));
+    await page.mouse.move(slotX(9), plot.y + plot.height / 3);
+    await legendShows(expectedLegend(9));
+    await page.mouse.move(1, 1);
+    await legendShows(['', ...noValues]);
+
+    // The keyboard: the chart takes focus; Home, the arrows and End pick slots, read out politely.
+    const box = page.locator('#charts .chart-box').first();
+    await box.focus();
+    await page.keyboard.press('Home');
+    await legendShows(expectedLegend(0));
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await legendShows(expectedLegend(2));
+    await page.keyboard.press('ArrowLeft');
+    await legendShows(expectedLegend(1));
+    await page.keyboard.press('End');
+    const last = quarters.length - 1;
+    await legendShows(expectedLegend(last));
+    const [, ...lastValues] = expectedLegend(last);
+    await expect(page.textContent('#charts .chart-readout')).resolves.toBe(
+      `Quarter ${quarters[last]}: ${countries.map((country, index) => `${country} ${lastValues[index]}`).join(', ')}`,
+    );
+    await expect(page.getAttribute('#charts .chart-readout', 'aria-live')).resolves.toBe('polite');
+    await page.keyboard.press('Tab');
+    await legendShows(['', ...noValues]);
     await page.close();
   }, 60_000);
 

@@ -1,7 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
+import type { FastifyInstance } from 'fastify';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import request from 'supertest';
 import { createTestApp, FIXTURES } from 'test/support/test-app';
 
@@ -53,6 +55,50 @@ describe('explore page (HTTP)', () => {
     expect(response.text).not.toContain('{{assets}}');
   });
 
+  /** The preload links of a page URL, in the page's order. */
+  async function preloadsOf(path: string): Promise<string[]> {
+    const page = await get(path).expect(200);
+    return [
+      ...page.text.matchAll(/<link rel="preload" as="fetch" crossorigin href="([^"]*)" \/>/g),
+    ].map(([, href]) => href);
+  }
+
+  it.each([
+    [
+      'the default view of a dataset',
+      '/explore?dataset=sales',
+      [
+        '/v1/datasets',
+        '/v1/datasets/sales',
+        '/v1/datasets/sales/analysis?metrics=sum&amp;groupBy=country,quarter',
+      ],
+    ],
+    [
+      'a link the page wrote',
+      '/explore?dataset=sales&metrics=mean,p90&countries=AR&groupBy=country',
+      [
+        '/v1/datasets',
+        '/v1/datasets/sales',
+        '/v1/datasets/sales/analysis?metrics=mean,p90&amp;countries=AR&amp;groupBy=country',
+      ],
+    ],
+    [
+      'a dataset name with escapes',
+      '/explore?dataset=s%C3%A1les%20x&metrics=sum',
+      [
+        '/v1/datasets',
+        '/v1/datasets/s%C3%A1les%20x',
+        '/v1/datasets/s%C3%A1les%20x/analysis?metrics=sum',
+      ],
+    ],
+    ['no dataset', '/explore', ['/v1/datasets']],
+    ['the dataset not first', '/explore?metrics=sum&dataset=sales', ['/v1/datasets']],
+    ['a name the page writes otherwise', '/explore?dataset=sales%2x', ['/v1/datasets']],
+    ['a name with spaces around it', '/explore?dataset=%20sales', ['/v1/datasets']],
+  ])('should preload the first API requests of %s', async (_case, path, expected) => {
+    await expect(preloadsOf(path)).resolves.toEqual(expected);
+  });
+
   it('should link every asset under one versioned folder', async () => {
     const base = await assetBase();
     const page = (await get('/explore')).text;
@@ -73,21 +119,42 @@ describe('explore page (HTTP)', () => {
     ['explore.css', 'text/css; charset=utf-8', join(PUBLIC, 'explore.css')],
     ['uPlot.iife.min.js', 'text/javascript; charset=utf-8', join(UPLOT, 'uPlot.iife.min.js')],
     ['uPlot.min.css', 'text/css; charset=utf-8', join(UPLOT, 'uPlot.min.css')],
-  ])('should serve %s as %s, cached for good', async (file, type, source) => {
+  ])('should serve %s as %s, cached for good, compressed as asked', async (file, type, source) => {
     const base = await assetBase();
-    const response = await get(`${base}/${file}`)
-      .buffer(true)
-      .parse((res, done) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => done(null, Buffer.concat(chunks)));
-      })
-      .expect(200);
-    expect(response.headers['content-type']).toBe(type);
-    expect(response.headers['cache-control']).toBe(IMMUTABLE);
     const expected = readFileSync(source);
-    expect(Number(response.headers['content-length'])).toBe(expected.length);
-    expect(sha256(response.body as Buffer)).toBe(sha256(expected));
+    const inject = (app.getHttpAdapter().getInstance() as FastifyInstance).inject.bind(
+      app.getHttpAdapter().getInstance(),
+    );
+    const decoders: Record<string, (body: Buffer) => Buffer> = {
+      identity: (body) => body,
+      gzip: gunzipSync,
+      br: brotliDecompressSync,
+    };
+    for (const [acceptEncoding, encoding] of [
+      ['identity', 'identity'],
+      ['gzip, deflate', 'gzip'],
+      ['br', 'br'],
+      ['gzip, deflate, br, zstd', 'gzip'],
+      ['br;q=1, gzip;q=0.5', 'br'],
+    ]) {
+      const response = await inject({
+        method: 'GET',
+        url: `${base}/${file}`,
+        headers: { 'accept-encoding': acceptEncoding },
+      });
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['content-type']).toBe(type);
+      expect(response.headers['cache-control']).toBe(IMMUTABLE);
+      expect(response.headers.vary).toContain('accept-encoding');
+      expect(response.headers['content-encoding']).toBe(
+        encoding === 'identity' ? undefined : encoding,
+      );
+      expect(Number(response.headers['content-length'])).toBe(response.rawPayload.length);
+      expect(sha256(decoders[encoding](response.rawPayload))).toBe(sha256(expected));
+      if (encoding !== 'identity') {
+        expect(response.rawPayload.length).toBeLessThan(expected.length * 0.6);
+      }
+    }
   });
 
   it.each([

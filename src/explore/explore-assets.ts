@@ -2,6 +2,8 @@ import { Injectable, StreamableFile, type OnModuleInit } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
 import { ExploreAssetNotFoundError } from 'src/explore/errors/explore-asset-not-found.error';
 
 export const EXPLORE_PAGE_PATH = '/explore';
@@ -12,6 +14,14 @@ const PUBLIC_FOLDER = join(__dirname, 'public');
 
 /** Where `<script>` and `<link>` tags of index.html point: the versioned assets folder. */
 const ASSETS_PLACEHOLDER = '{{assets}}';
+/** Where index.html takes the preload links of the page URL's first API requests. */
+const PRELOADS_PLACEHOLDER = '{{preloads}}';
+
+/**
+ * The analysis query of the page's default state (`DEFAULT_STATE` in public/query-state.js), as
+ * the page writes it; the browser test checks that the page asks for exactly this.
+ */
+export const DEFAULT_ANALYSIS_QUERY = 'metrics=sum&groupBy=country,quarter';
 
 const JAVASCRIPT = 'text/javascript; charset=utf-8';
 
@@ -29,7 +39,6 @@ const ASSET_SOURCES: Readonly<Record<string, { path: () => string; type: string 
   'query-state.js': { path: () => join(PUBLIC_FOLDER, 'query-state.js'), type: JAVASCRIPT },
   'chart-view.js': { path: () => join(PUBLIC_FOLDER, 'chart-view.js'), type: JAVASCRIPT },
   'table-view.js': { path: () => join(PUBLIC_FOLDER, 'table-view.js'), type: JAVASCRIPT },
-  'early-requests.js': { path: () => join(PUBLIC_FOLDER, 'early-requests.js'), type: JAVASCRIPT },
   'format.js': { path: () => join(PUBLIC_FOLDER, 'format.js'), type: JAVASCRIPT },
   'uPlot.iife.min.js': {
     path: () => join(dirname(require.resolve('uplot')), 'uPlot.iife.min.js'),
@@ -41,19 +50,92 @@ const ASSET_SOURCES: Readonly<Record<string, { path: () => string; type: string 
   },
 };
 
+/**
+ * The API requests a page URL starts with: the list of datasets and, when the URL is one the page
+ * writes itself (`?dataset=<name>`, then the analysis query), the dataset's facts and its
+ * analysis. The page's own `fetch` calls take these answers over, so they travel while the
+ * browser lays the page out and runs its scripts, instead of after. A link the page would write
+ * differently gets the list only; the page then asks for the rest itself.
+ * @param search the page URL's query, from `?` (or empty)
+ */
+export function firstApiRequests(search: string): string[] {
+  const paths = ['/v1/datasets'];
+  const match = /^\?dataset=([^&]+)(?:&(.+))?$/.exec(search);
+  if (match === null) {
+    return paths;
+  }
+  const [, encodedName, query = DEFAULT_ANALYSIS_QUERY] = match;
+  let name: string;
+  try {
+    name = decodeURIComponent(encodedName);
+  } catch {
+    return paths;
+  }
+  if (name.trim() !== name || encodeURIComponent(name) !== encodedName) {
+    return paths;
+  }
+  const dataset = `/v1/datasets/${encodedName}`;
+  return [...paths, dataset, `${dataset}/analysis?${query}`];
+}
+
+/** Text safe inside a double-quoted HTML attribute. */
+function attribute(text: string): string {
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('"', '&quot;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;');
+}
+
+/** The encodings an asset may be sent in, the smallest first; `identity` is the file itself. */
+export const ASSET_ENCODINGS = ['br', 'gzip', 'identity'] as const;
+export type AssetEncoding = (typeof ASSET_ENCODINGS)[number];
+
+const COMPRESSORS: Readonly<
+  Record<Exclude<AssetEncoding, 'identity'>, (body: Buffer) => Promise<Buffer>>
+> = {
+  br: (body) =>
+    promisify(brotliCompress)(body, {
+      params: {
+        [zlib.BROTLI_PARAM_QUALITY]: zlib.BROTLI_MAX_QUALITY,
+        [zlib.BROTLI_PARAM_SIZE_HINT]: body.length,
+      },
+    }),
+  gzip: (body) => promisify(gzip)(body, { level: zlib.Z_BEST_COMPRESSION }),
+};
+
+/** One asset in each encoding that makes it smaller, compressed once at start-up. */
 interface Asset {
-  readonly body: Buffer;
+  readonly bodies: ReadonlyMap<AssetEncoding, Buffer>;
   readonly type: string;
 }
 
+/** An asset as sent: its bytes in the chosen encoding. */
+export interface EncodedAsset {
+  readonly file: StreamableFile;
+  readonly encoding: AssetEncoding;
+}
+
+async function encodings(body: Buffer): Promise<Map<AssetEncoding, Buffer>> {
+  const bodies = new Map<AssetEncoding, Buffer>([['identity', body]]);
+  for (const [encoding, compress] of Object.entries(COMPRESSORS)) {
+    const compressed = await compress(body);
+    if (compressed.length < body.length) {
+      bodies.set(encoding as AssetEncoding, compressed);
+    }
+  }
+  return bodies;
+}
+
 /**
- * The explore page and its assets, read once at start-up and served from memory. Asset URLs carry
- * a hash of every file, so browsers may keep them for good and a new release is fetched at once.
+ * The explore page and its assets, read and compressed once at start-up and served from memory.
+ * Asset URLs carry a hash of every file, so browsers may keep them for good and a new release is
+ * fetched at once.
  */
 @Injectable()
 export class ExploreAssets implements OnModuleInit {
   private assets = new Map<string, Asset>();
-  private pageBody = Buffer.alloc(0);
+  private pageTemplate = '';
   private currentVersion = '';
 
   async onModuleInit(): Promise<void> {
@@ -70,9 +152,17 @@ export class ExploreAssets implements OnModuleInit {
     const template = await readFile(join(PUBLIC_FOLDER, 'index.html'), 'utf8');
     hash.update(template);
     this.currentVersion = hash.digest('hex').slice(0, 12);
-    this.assets = new Map(entries);
-    this.pageBody = Buffer.from(
-      template.replaceAll(ASSETS_PLACEHOLDER, `${EXPLORE_ASSETS_PATH}/${this.currentVersion}`),
+    this.assets = new Map(
+      await Promise.all(
+        entries.map(
+          async ([name, { body, type }]) =>
+            [name, { bodies: await encodings(body), type }] as const,
+        ),
+      ),
+    );
+    this.pageTemplate = template.replaceAll(
+      ASSETS_PLACEHOLDER,
+      `${EXPLORE_ASSETS_PATH}/${this.currentVersion}`,
     );
   }
 
@@ -81,19 +171,36 @@ export class ExploreAssets implements OnModuleInit {
     return this.currentVersion;
   }
 
-  page(): StreamableFile {
-    return new StreamableFile(this.pageBody, {
-      type: 'text/html; charset=utf-8',
-      length: this.pageBody.length,
-    });
+  /** The page for a URL's query (from `?`, or empty), preloading its first API requests. */
+  page(search: string): StreamableFile {
+    const preloads = firstApiRequests(search)
+      .map((path) => `<link rel="preload" as="fetch" crossorigin href="${attribute(path)}" />`)
+      .join('\n    ');
+    const body = Buffer.from(this.pageTemplate.replace(PRELOADS_PLACEHOLDER, preloads));
+    return new StreamableFile(body, { type: 'text/html; charset=utf-8', length: body.length });
   }
 
-  /** An allowlisted asset of the current version; anything else is not found. */
-  asset(version: string, file: string): StreamableFile {
+  /**
+   * An allowlisted asset of the current version, in the first of its encodings the client takes;
+   * anything else is not found.
+   * @param pick chooses among the encodings this asset has, or gives false for none
+   */
+  asset(
+    version: string,
+    file: string,
+    pick: (available: AssetEncoding[]) => string | false,
+  ): EncodedAsset {
     const asset = Object.hasOwn(ASSET_SOURCES, file) ? this.assets.get(file) : undefined;
     if (version !== this.currentVersion || asset === undefined) {
       throw new ExploreAssetNotFoundError(version, file);
     }
-    return new StreamableFile(asset.body, { type: asset.type, length: asset.body.length });
+    const available = ASSET_ENCODINGS.filter((encoding) => asset.bodies.has(encoding));
+    const chosen = pick(available);
+    const encoding = ASSET_ENCODINGS.find((known) => known === chosen) ?? 'identity';
+    const body = asset.bodies.get(encoding) ?? asset.bodies.get('identity') ?? Buffer.alloc(0);
+    return {
+      file: new StreamableFile(body, { type: asset.type, length: body.length }),
+      encoding,
+    };
   }
 }

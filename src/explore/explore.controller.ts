@@ -6,11 +6,15 @@ import {
   HttpStatus,
   Param,
   Redirect,
+  Req,
+  Res,
   StreamableFile,
 } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { RouteConfig } from '@nestjs/platform-fastify';
+import accepts from 'accepts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { dataConfig } from 'src/config/data.config';
 import { ExploreAssetParamDto } from 'src/explore/dto/explore-asset-param.dto';
 import { EXPLORE_ASSETS_PATH, EXPLORE_PAGE_PATH, ExploreAssets } from 'src/explore/explore-assets';
@@ -46,14 +50,27 @@ export class ExploreController {
   @RouteConfig(NOT_RATE_LIMITED)
   // Small and cheap to send again; revalidating keeps it in step with the versioned assets.
   @Header('Cache-Control', 'no-cache')
-  page(): StreamableFile {
-    return this.assets.page();
+  page(@Req() request: FastifyRequest): StreamableFile {
+    const { url } = request;
+    const query = url.indexOf('?');
+    return this.assets.page(query === -1 ? '' : url.slice(query));
   }
 
   @Get(`${EXPLORE_ASSETS_PATH}/:version/:file`)
   @RouteConfig(NOT_RATE_LIMITED)
   @Header('Cache-Control', 'public, max-age=31536000, immutable')
-  asset(@Param() { version, file }: ExploreAssetParamDto): StreamableFile {
-    return this.assets.asset(version, file);
+  asset(
+    @Param() { version, file }: ExploreAssetParamDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): StreamableFile {
+    // Compressed once at start-up: brotli or gzip as the browser accepts, the file itself if neither.
+    const negotiate = accepts(request.raw);
+    const asset = this.assets.asset(version, file, (available) => negotiate.encodings(available));
+    reply.header('vary', 'accept-encoding');
+    if (asset.encoding !== 'identity') {
+      reply.header('content-encoding', asset.encoding);
+    }
+    return asset.file;
   }
 }

@@ -93,6 +93,7 @@ function seriesStyle(index) {
  * @property {string} metric
  * @property {'bar' | 'line'} type
  * @property {string[]} labels
+ * @property {string} slotName what each label is (a country, a quarter…), for the hover values
  * @property {Series[]} datasets
  * @property {boolean} stacked shares: one bar per period, split by country
  * @property {string} description
@@ -133,6 +134,7 @@ function sharePlan(result, metric, period, styleOf) {
     metric,
     type: 'bar',
     labels,
+    slotName: period ? keyLabel(period) : 'Share',
     datasets: countries.map((country) => {
       const { backgroundColor, borderColor } = styleOf(country);
       return {
@@ -201,6 +203,7 @@ export function chartPlan(result, metric, countryOrder) {
       metric,
       type: 'bar',
       labels: countries,
+      slotName: keyLabel('country'),
       datasets,
       stacked: false,
       description: `Bar chart of ${name.toLowerCase()} per country${compared ? ', beside its previous value' : ''}`,
@@ -228,6 +231,7 @@ export function chartPlan(result, metric, countryOrder) {
       metric,
       type: asBars ? 'bar' : 'line',
       labels: periods,
+      slotName: keyLabel(period),
       datasets,
       stacked: false,
       description: `${asBars ? 'Bar' : 'Line'} chart of ${name.toLowerCase()} per ${periodName}${compared ? ', beside its previous value' : ''}`,
@@ -242,6 +246,7 @@ export function chartPlan(result, metric, countryOrder) {
     metric,
     type: asBars ? 'bar' : 'line',
     labels: periods,
+    slotName: keyLabel(period),
     datasets: countries.map((country) => ({
       label: country,
       data: periods.map((key) => byCell.get(`${country}|${key}`) ?? null),
@@ -387,6 +392,15 @@ function barPaths(plan, index) {
   return bars({ disp });
 }
 
+/**
+ * How a chart writes its values: shares as percentages, everything else in the metric's format.
+ * @param {ChartPlan} plan
+ */
+function valueFormat(plan) {
+  return (/** @type {number | null} */ value) =>
+    plan.stacked ? formatShare(value) : formatValue(value, plan.metric);
+}
+
 /** @param {string | string[]} color @returns {string} one colour for the legend */
 function legendColor(color) {
   return typeof color === 'string' ? color : MIXED_COLOR;
@@ -405,13 +419,14 @@ function chartOptions(plan, small, size, onDrawn) {
   const uPlot = chartLibrary();
   const bars = plan.type === 'bar';
   const slots = plan.labels.length;
-  const format = (/** @type {number | null} */ value) =>
-    plan.stacked ? formatShare(value) : formatValue(value, plan.metric);
+  const format = valueFormat(plan);
   const longestLabel = Math.max(1, ...plan.labels.map((label) => label.length));
   return {
     width: size.width,
     height: size.height,
-    legend: { show: plan.datasets.length > 1, live: false },
+    // The legend shows the values of the slot under the pointer (or picked with the arrow keys),
+    // and nothing while no slot is picked.
+    legend: { show: true, live: true },
     cursor: { drag: { x: false, y: false, setScale: false }, points: { show: !bars } },
     scales: {
       x: {
@@ -449,7 +464,7 @@ function chartOptions(plan, small, size, onDrawn) {
       },
     ],
     series: [
-      { label: 'Slot', value: (_u, slot) => plan.labels[slot] ?? '' },
+      { label: plan.slotName, value: (_u, slot) => plan.labels[slot] ?? '' },
       ...plan.datasets.map((dataset, index) => {
         const stroke = legendColor(dataset.borderColor);
         const fill = legendColor(dataset.backgroundColor);
@@ -457,7 +472,7 @@ function chartOptions(plan, small, size, onDrawn) {
         const series = {
           label: dataset.label,
           stroke,
-          value: (_u, value) => format(value),
+          value: (_u, value, _series, slot) => (slot === null ? '' : format(value)),
         };
         if (bars) {
           return {
@@ -488,6 +503,65 @@ function chartOptions(plan, small, size, onDrawn) {
     ],
     hooks: { draw: [onDrawn] },
   };
+}
+
+/** Keys that pick a chart's slot, for people who read the values without a pointer. */
+const SLOT_KEYS = ['ArrowLeft', 'ArrowRight', 'Home', 'End'];
+
+/**
+ * The slot a key picks, from the one picked now (null: none yet).
+ * @param {string} key
+ * @param {number | null} current
+ * @param {number} slots
+ */
+function slotAfterKey(key, current, slots) {
+  const last = slots - 1;
+  switch (key) {
+    case 'Home':
+      return 0;
+    case 'End':
+      return last;
+    case 'ArrowRight':
+      return current === null ? 0 : Math.min(current + 1, last);
+    default:
+      return current === null ? last : Math.max(current - 1, 0);
+  }
+}
+
+/**
+ * What the legend shows for a slot, as one sentence for screen readers.
+ * @param {ChartPlan} plan
+ * @param {number} slot
+ */
+function slotReadout(plan, slot) {
+  const format = valueFormat(plan);
+  const values = plan.datasets.map(({ label, data }) => `${label} ${format(data[slot] ?? null)}`);
+  return `${plan.slotName} ${plan.labels[slot] ?? ''}: ${values.join(', ')}`;
+}
+
+/**
+ * Lets the arrow keys, Home and End walk a focused chart's slots: the cursor and the live legend
+ * follow, and a polite live region reads the values out.
+ * @param {UPlot} chart
+ * @param {ChartPlan} plan
+ * @param {HTMLElement} box
+ * @param {HTMLElement} readout
+ */
+function walkWithKeys(chart, plan, box, readout) {
+  box.addEventListener('keydown', (event) => {
+    if (!SLOT_KEYS.includes(event.key) || plan.labels.length === 0) {
+      return;
+    }
+    event.preventDefault();
+    const current = chart.cursor.idx ?? null;
+    const slot = slotAfterKey(event.key, current, plan.labels.length);
+    chart.setCursor({ left: chart.valToPos(slot, 'x'), top: chart.over.clientHeight / 2 });
+    readout.textContent = slotReadout(plan, slot);
+  });
+  box.addEventListener('blur', () => {
+    chart.setCursor({ left: -10, top: -10 });
+    readout.textContent = '';
+  });
 }
 
 /** @type {Array<{ chart: UPlot, plan: ChartPlan, resizing: ResizeObserver }>} */
@@ -544,9 +618,16 @@ export function renderCharts(container, result, countryOrder) {
     box.className = 'chart-box';
     box.dataset.metric = metric;
     box.setAttribute('role', 'img');
-    box.setAttribute('aria-label', `${plan.description}. The table below lists every value.`);
-    figure.append(caption, box);
-    return { plan, box, figure };
+    box.setAttribute(
+      'aria-label',
+      `${plan.description}. The arrow keys read the values; the table below lists them all.`,
+    );
+    box.tabIndex = 0;
+    const readout = document.createElement('p');
+    readout.className = 'visually-hidden chart-readout';
+    readout.setAttribute('aria-live', 'polite');
+    figure.append(caption, box, readout);
+    return { plan, box, figure, readout };
   });
   container.append(...boxes.map(({ figure }) => figure));
   // Read once, after every figure is in place: one layout for all charts.
@@ -555,7 +636,7 @@ export function renderCharts(container, result, countryOrder) {
   const height = Math.round((small ? SMALL_PLOT_HEIGHT_REM : PLOT_HEIGHT_REM) * rem);
   const font = `${style.fontSize} ${style.fontFamily}`;
   const widths = boxes.map(({ box }) => box.clientWidth);
-  const painted = boxes.map(({ plan, box }, index) => {
+  const painted = boxes.map(({ plan, box, readout }, index) => {
     return new Promise((resolve) => {
       const options = chartOptions(plan, small, { width: widths[index], height, font }, () =>
         resolve(undefined),
@@ -565,6 +646,7 @@ export function renderCharts(container, result, countryOrder) {
         ...plan.datasets.map(({ data }) => data),
       ]);
       const chart = new uPlot(options, data, box);
+      walkWithKeys(chart, plan, box, readout);
       let width = widths[index];
       const resizing = new ResizeObserver(() => {
         if (box.clientWidth !== width) {

@@ -1,6 +1,5 @@
 // @ts-check
 import { clearCharts, renderCharts } from './chart-view.js';
-import { DATASETS_PATH, datasetPath, fetchJson } from './early-requests.js';
 import { formatValue, metricLabel } from './format.js';
 import {
   BASE_METRICS,
@@ -111,6 +110,13 @@ let datasetLoaded = Promise.resolve();
 // ---------------------------------------------------------------------------------------------
 // Talking to the API
 
+const DATASETS_PATH = '/v1/datasets';
+
+/** @param {string} dataset */
+function datasetPath(dataset) {
+  return `/v1/datasets/${encodeURIComponent(dataset)}`;
+}
+
 /**
  * GET as JSON; a refusal comes back as its problem document.
  * @template T
@@ -119,7 +125,8 @@ let datasetLoaded = Promise.resolve();
  * @returns {Promise<{ ok: true, body: T } | { ok: false, problem: Problem }>}
  */
 async function getJson(path, signal) {
-  const response = await fetchJson(path, signal);
+  // The server preloads the first requests of the page's URL; this takes their answers over.
+  const response = await fetch(path, { headers: { Accept: 'application/json' }, signal });
   /** @type {unknown} */
   const body = await response.json().catch(() => null);
   if (response.ok) {
@@ -358,14 +365,31 @@ function showBigNumbers(/** @type {AnalysisResult} */ result) {
   bigNumbers.hidden = false;
 }
 
-/** Shows an answer; resolves once its charts are painted. */
-async function showResult(/** @type {AnalysisResult} */ result) {
+/** Resolves after the browser has painted the next frame. */
+function afterNextPaint() {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
+}
+
+/**
+ * Shows an answer: the charts first, and the table in a later task, once the browser has painted
+ * them, so that building and laying out the table does not hold the charts back.
+ * @param {AnalysisResult} result
+ * @param {AbortSignal} signal set when a newer query takes over
+ */
+async function showResult(result, signal) {
   const grouped = result.query.groupBy.some((key) => key !== 'none');
   const countryOrder = summary?.countries.map(({ code }) => code) ?? [];
-  let painted = Promise.resolve();
   if (grouped) {
     bigNumbers.hidden = true;
-    painted = renderCharts(charts, result, countryOrder);
+    await renderCharts(charts, result, countryOrder);
+    if (!firstChartShown) {
+      firstChartShown = true;
+      performance.mark(FIRST_CHART_MARK);
+    }
+    await afterNextPaint();
+    if (signal.aborted) {
+      return;
+    }
   } else {
     clearCharts(charts);
     showBigNumbers(result);
@@ -381,11 +405,6 @@ async function showResult(/** @type {AnalysisResult} */ result) {
         ? ` (${result.rejectedRows} defective rows were skipped at load)`
         : ''),
   );
-  await painted;
-  if (!firstChartShown) {
-    firstChartShown = true;
-    performance.mark(FIRST_CHART_MARK);
-  }
 }
 
 function updateShareables() {
@@ -413,7 +432,7 @@ async function runQuery() {
     clearErrors();
     results.dataset.query = analysisPath(state);
     if (answer.ok) {
-      await showResult(answer.body);
+      await showResult(answer.body, controller.signal);
       return;
     }
     clearResults();
