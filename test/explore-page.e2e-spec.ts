@@ -39,7 +39,9 @@ describe('explore page (HTTP)', () => {
 
   it('should redirect / to the explore page on the first dataset', async () => {
     const response = await get('/').expect(302);
-    expect(response.headers.location).toBe('/explore?dataset=sales');
+    expect(response.headers.location).toBe(
+      '/explore?dataset=sales&metrics=sum&groupBy=country,quarter',
+    );
   });
 
   it('should serve the page as HTML that revalidates, under the CSP', async () => {

@@ -17,7 +17,12 @@ import accepts from 'accepts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { dataConfig } from 'src/config/data.config';
 import { ExploreAssetParamDto } from 'src/explore/dto/explore-asset-param.dto';
-import { EXPLORE_ASSETS_PATH, EXPLORE_PAGE_PATH, ExploreAssets } from 'src/explore/explore-assets';
+import {
+  DEFAULT_ANALYSIS_QUERY,
+  EXPLORE_ASSETS_PATH,
+  EXPLORE_PAGE_PATH,
+  ExploreAssets,
+} from 'src/explore/explore-assets';
 import { NOT_RATE_LIMITED } from 'src/security/rate-limit.options';
 
 /** The explore page: charts and tables over the v1 API, for people rather than programs. */
@@ -30,8 +35,8 @@ export class ExploreController {
   ) {}
 
   /**
-   * To the page on the first configured dataset: with the dataset in its URL the page asks for the
-   * facts and numbers at once, instead of after listing the datasets.
+   * To the page on the first configured dataset, in the URL the page writes for its default view:
+   * the page's HTML then preloads the facts and the numbers, and the page keeps its URL as it is.
    */
   @Get()
   @RouteConfig(NOT_RATE_LIMITED)
@@ -42,7 +47,7 @@ export class ExploreController {
       url:
         first === undefined
           ? EXPLORE_PAGE_PATH
-          : `${EXPLORE_PAGE_PATH}?dataset=${encodeURIComponent(first.name)}`,
+          : `${EXPLORE_PAGE_PATH}?dataset=${encodeURIComponent(first.name)}&${DEFAULT_ANALYSIS_QUERY}`,
     };
   }
 

@@ -104,6 +104,15 @@ let summary = null;
 /** @type {AbortController | null} */
 let inFlight = null;
 let firstChartShown = false;
+/** @type {(value?: undefined) => void} */
+let firstChartDrawn = () => undefined;
+/** Settles once the first chart with data is drawn. */
+const firstChart = new Promise((resolve) => {
+  firstChartDrawn = resolve;
+});
+/** The field errors on show, to mark controls that are built after them. */
+/** @type {Array<{ parameter: string, message: string }>} */
+let fieldErrorsShown = [];
 /** The facts of the current dataset, being fetched or shown; charts wait for its country order. */
 let datasetLoaded = Promise.resolve();
 
@@ -287,6 +296,8 @@ function showDataset(/** @type {DatasetSummary} */ dataset) {
     input.max = dataset.dateRange?.to ?? '';
   }
   writeForm(state);
+  // The country and year boxes are new: mark them again if the answer named them.
+  markInvalidControls();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -309,6 +320,15 @@ function clearErrors() {
   for (const control of form.querySelectorAll('[aria-invalid]')) {
     control.removeAttribute('aria-invalid');
   }
+  fieldErrorsShown = [];
+}
+
+/** Marks the controls of every field error on show as invalid. */
+function markInvalidControls() {
+  for (const { parameter } of fieldErrorsShown) {
+    const controls = CONTROLS_OF_PARAMETER[parameter]?.() ?? [];
+    controls.forEach((control) => control.setAttribute('aria-invalid', 'true'));
+  }
 }
 
 /** Puts each message beside the control of the parameter it names; the rest go on top. */
@@ -320,13 +340,13 @@ function showProblem(/** @type {Problem} */ problem, /** @type {string} */ headi
       : []);
   for (const { parameter, message } of fieldErrors) {
     const box = document.getElementById(`error-${parameter}`);
-    const controls = CONTROLS_OF_PARAMETER[parameter]?.() ?? [];
     if (box) {
       box.textContent = message;
       box.hidden = false;
     }
-    controls.forEach((control) => control.setAttribute('aria-invalid', 'true'));
   }
+  fieldErrorsShown = [...fieldErrorsShown, ...fieldErrors];
+  markInvalidControls();
   const title = document.createElement('strong');
   title.textContent = heading;
   const detail = document.createElement('p');
@@ -385,6 +405,7 @@ async function showResult(result, signal) {
     if (!firstChartShown) {
       firstChartShown = true;
       performance.mark(FIRST_CHART_MARK);
+      firstChartDrawn();
     }
     await afterNextPaint();
     if (signal.aborted) {
@@ -459,18 +480,32 @@ async function runQuery() {
   }
 }
 
-/** Loads the facts of the state's dataset and rebuilds the country and year choices. */
+/**
+ * Asks for the facts of the state's dataset; charts wait for them (each country's colour follows
+ * the dataset's country order).
+ */
 function loadDataset() {
-  datasetLoaded = (async () => {
-    /** @type {Awaited<ReturnType<typeof getJson<DatasetSummary>>>} */
-    const answer = await getJson(datasetPath(state.dataset));
-    if (answer.ok) {
-      showDataset(answer.body);
-    } else {
-      writeForm(state);
-    }
-  })();
-  return datasetLoaded;
+  const answer = /** @type {ReturnType<typeof getJson<DatasetSummary>>} */ (
+    getJson(datasetPath(state.dataset))
+  ).then((facts) => {
+    summary = facts.ok ? facts.body : null;
+    return facts;
+  });
+  datasetLoaded = answer.then(() => undefined);
+  return answer;
+}
+
+/**
+ * Shows the facts and offers the dataset's countries and years; without facts, the controls show
+ * the state as it is.
+ * @param {Awaited<ReturnType<typeof loadDataset>>} facts
+ */
+function showFacts(facts) {
+  if (facts.ok) {
+    showDataset(facts.body);
+  } else {
+    writeForm(state);
+  }
 }
 
 /** Applies a new state from the controls or the history, then queries. */
@@ -481,7 +516,10 @@ async function apply(/** @type {ExploreState} */ next, /** @type {boolean} */ re
     window.history.pushState(null, '', pageSearch(state));
   }
   periodSelect.disabled = state.group === 'country' || state.group === 'none';
-  await Promise.all([datasetChanged ? loadDataset() : Promise.resolve(), runQuery()]);
+  await Promise.all([
+    datasetChanged ? loadDataset().then(showFacts) : Promise.resolve(),
+    runQuery(),
+  ]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -496,23 +534,31 @@ async function start() {
   const listed = /** @type {ReturnType<typeof getJson<DatasetSummary[]>>} */ (
     getJson(DATASETS_PATH)
   );
-  // A link names its dataset: ask for its facts and numbers at once, alongside the list.
-  const loading = state.dataset ? [loadDataset(), runQuery()] : [];
-  const list = await listed;
-  if (!list.ok) {
-    showProblem(list.problem, 'The datasets could not be listed');
-    await Promise.all(loading);
-    return;
-  }
-  const datasets = list.body;
-  datasetSelect.replaceChildren(...datasets.map(({ name }) => new Option(name, name)));
   if (!state.dataset) {
-    state.dataset = datasets[0]?.name ?? '';
-    loading.push(loadDataset(), runQuery());
+    const list = await listed;
+    if (!list.ok) {
+      showProblem(list.problem, 'The datasets could not be listed');
+      return;
+    }
+    state.dataset = list.body[0]?.name ?? '';
   }
-  window.history.replaceState(null, '', pageSearch(state));
-  writeForm(state);
-  await Promise.all(loading);
+  // The numbers first: the dataset's countries and years fill the controls once the first chart
+  // is on screen (or the answer has none), so that their layout does not hold the chart back.
+  const facts = loadDataset();
+  const query = runQuery();
+  await Promise.race([firstChart.then(afterNextPaint), query]);
+  const list = await listed;
+  if (list.ok) {
+    datasetSelect.replaceChildren(...list.body.map(({ name }) => new Option(name, name)));
+  } else {
+    showProblem(list.problem, 'The datasets could not be listed');
+  }
+  const search = pageSearch(state);
+  if (window.location.search !== search) {
+    window.history.replaceState(null, '', search);
+  }
+  await facts.then(showFacts, () => writeForm(state));
+  await query;
 }
 
 form.addEventListener('change', () => {
