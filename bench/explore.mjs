@@ -9,8 +9,12 @@
  *   - repeat visit: the same context, so the versioned assets come from the browser's cache.
  * The three kinds of load take turns, so each sees the same machine. Each row is the median of
  * BENCH_EXPLORE_LOADS loads (default 7), measured from navigation start: when the HTML arrived,
- * the first paint, when the scripts had run (DOMContentLoaded), the page's `explore:first-chart`
- * mark and how long drawing the chart took (`explore:chart-draw`).
+ * the first paint, when the scripts had run (DOMContentLoaded), when the last API answer had
+ * arrived, the page's `explore:first-chart` mark and how long drawing the chart took
+ * (`explore:chart-draw`).
+ * BENCH_EXPLORE_BASELINE=<another build's dist folder> serves that build too, on its own port, and
+ * adds its first and repeat visits to the turns: a before/after comparison on the same machine
+ * at the same moments.
  *   node bench/explore.mjs   (needs `npm run build` and Debian's chromium)
  */
 import { existsSync } from 'node:fs';
@@ -25,6 +29,7 @@ import { fmtMs, markdownTable } from './lib/table.mjs';
 
 const TARGET_MS = 500;
 const LOADS = Number(process.env.BENCH_EXPLORE_LOADS ?? 7);
+const BASELINE_DIST = process.env.BENCH_EXPLORE_BASELINE;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const FIRST_CHART_MARK = 'explore:first-chart';
 const CHART_DRAW_MEASURE = 'explore:chart-draw';
@@ -62,8 +67,13 @@ async function load(context, url, mark) {
   const timing = await page.evaluate(
     ([name, draw]) => {
       const [navigation] = performance.getEntriesByType('navigation');
+      const answers = performance
+        .getEntriesByType('resource')
+        .filter(({ name }) => new URL(name).pathname.startsWith('/v1/'))
+        .map(({ responseEnd }) => responseEnd);
       return {
         html: navigation.responseEnd,
+        answers: answers.length === 0 ? NaN : Math.max(...answers),
         paint: performance.getEntriesByName('first-contentful-paint')[0].startTime,
         scripts: navigation.domContentLoadedEventEnd,
         chart: name === null ? NaN : performance.getEntriesByName(name)[0].startTime,
@@ -83,13 +93,16 @@ async function main() {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} is missing: apt-get install chromium (or set CHROMIUM_PATH)`);
   }
-  const server = await startServer({
-    label: 'service',
-    args: [join(DIST_DIR, 'main.js')],
-    cwd: ROOT_DIR,
-    env: { NODE_ENV: 'production', LOG_LEVEL: 'info', DATA_PATH: SAMPLE_CSV },
-    timeoutMs: 60_000,
-  });
+  const serve = (label, dist) =>
+    startServer({
+      label,
+      args: [join(dist, 'main.js')],
+      cwd: ROOT_DIR,
+      env: { NODE_ENV: 'production', LOG_LEVEL: 'info', DATA_PATH: SAMPLE_CSV },
+      timeoutMs: 60_000,
+    });
+  const server = await serve('service', DIST_DIR);
+  const baseline = BASELINE_DIST === undefined ? null : await serve('baseline', BASELINE_DIST);
   const { body: pageHtml } = await httpGet(`${server.base}/explore`);
   const stylesheet = /href="([^"]+\/explore\.css)"/.exec(pageHtml)?.[1];
   if (!stylesheet) {
@@ -102,8 +115,28 @@ async function main() {
     const url = `${server.base}/`;
     const repeatContext = await browser.newContext();
     await load(repeatContext, url, FIRST_CHART_MARK); // fills the cache; not counted
+    const baselineUrl = baseline === null ? null : `${baseline.base}/`;
+    if (baselineUrl !== null) {
+      await load(repeatContext, baselineUrl, FIRST_CHART_MARK);
+    }
     const kinds = [
       { label: 'floor: bare page with explore.css', url: floor.url, mark: null, fresh: true },
+      ...(baselineUrl === null
+        ? []
+        : [
+            {
+              label: 'baseline: first visit',
+              url: baselineUrl,
+              mark: FIRST_CHART_MARK,
+              fresh: true,
+            },
+            {
+              label: 'baseline: repeat visit',
+              url: baselineUrl,
+              mark: FIRST_CHART_MARK,
+              fresh: false,
+            },
+          ]),
       { label: 'first visit (nothing cached)', url, mark: FIRST_CHART_MARK, fresh: true },
       { label: 'repeat visit (assets cached)', url, mark: FIRST_CHART_MARK, fresh: false },
     ].map((kind) => ({ ...kind, samples: [] }));
@@ -126,6 +159,7 @@ async function main() {
         fmtMs(median(samples, 'html')),
         fmtMs(median(samples, 'paint')),
         mark === null ? '—' : fmtMs(median(samples, 'scripts')),
+        mark === null ? '—' : fmtMs(median(samples, 'answers')),
         mark === null ? '—' : fmtMs(median(samples, 'draw')),
         mark === null ? '—' : fmtMs(chart),
         mark === null ? '—' : `+${fmtMs(chart - floorPaint)}`,
@@ -142,6 +176,7 @@ async function main() {
           'HTML received',
           'first paint',
           'scripts run',
+          'API answers in',
           'chart draw',
           'first chart',
           'over the floor',
@@ -154,6 +189,7 @@ async function main() {
     await browser.close();
     await floor.stop();
     await server.stop();
+    await baseline?.stop();
   }
 }
 
