@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
+import { constants as zlib, gzip } from 'node:zlib';
 import { ExploreAssetNotFoundError } from 'src/explore/errors/explore-asset-not-found.error';
 
 export const EXPLORE_PAGE_PATH = '/explore';
@@ -87,20 +87,17 @@ function attribute(text: string): string {
     .replaceAll('>', '&gt;');
 }
 
-/** The encodings an asset may be sent in, the smallest first; `identity` is the file itself. */
-export const ASSET_ENCODINGS = ['br', 'gzip', 'identity'] as const;
+/**
+ * The encodings an asset may be sent in, the smaller first; `identity` is the file itself. Only
+ * gzip: browsers list it before brotli, which `accepts` honours, and brotli's highest level would
+ * add about 0.4 s of start-up CPU for 8% fewer bytes (39 KB against 44.5 KB for all assets).
+ */
+export const ASSET_ENCODINGS = ['gzip', 'identity'] as const;
 export type AssetEncoding = (typeof ASSET_ENCODINGS)[number];
 
 const COMPRESSORS: Readonly<
   Record<Exclude<AssetEncoding, 'identity'>, (body: Buffer) => Promise<Buffer>>
 > = {
-  br: (body) =>
-    promisify(brotliCompress)(body, {
-      params: {
-        [zlib.BROTLI_PARAM_QUALITY]: zlib.BROTLI_MAX_QUALITY,
-        [zlib.BROTLI_PARAM_SIZE_HINT]: body.length,
-      },
-    }),
   gzip: (body) => promisify(gzip)(body, { level: zlib.Z_BEST_COMPRESSION }),
 };
 

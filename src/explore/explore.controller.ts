@@ -69,7 +69,7 @@ export class ExploreController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): StreamableFile {
-    // Compressed once at start-up: brotli or gzip as the browser accepts, the file itself if neither.
+    // Compressed once at start-up: gzip when the browser takes it, the file itself otherwise.
     const negotiate = accepts(request.raw);
     const asset = this.assets.asset(version, file, (available) => negotiate.encodings(available));
     reply.header('vary', 'accept-encoding');
