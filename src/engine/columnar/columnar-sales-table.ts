@@ -61,6 +61,8 @@ export class ColumnarSalesTable {
   private readonly rankByCode: ReadonlyMap<string, number>;
   private readonly yearList: readonly number[];
   private readonly allRanks: number[];
+  /** `[rank]` per country rank, so that thousands of window groups allocate no list each. */
+  private readonly singleRanks: readonly (readonly number[])[];
   private readonly months: MonthExtents;
   private readonly buckets: ValueBuckets;
   /** The month partitions' bounds, totals and extremes, for `GroupedRuns.addMonths`. */
@@ -102,6 +104,7 @@ export class ColumnarSalesTable {
   ) {
     this.rowCount = layout.rowCount;
     this.allRanks = layout.countryCodes.map((_, rank) => rank);
+    this.singleRanks = this.allRanks.map((rank) => [rank]);
     this.otherRank = layout.countryCodes.length;
     this.rangesOfCountry = new Uint32Array(this.otherRank);
     this.daysOfCountry = new Uint32Array(this.otherRank);
@@ -663,7 +666,7 @@ export class ColumnarSalesTable {
       return plan.ranks;
     }
     if (slot !== this.otherRank) {
-      return [slot];
+      return this.singleRanks[slot];
     }
     const slots = plan.slots as Int32Array;
     return plan.ranks.filter((rank) => slots[rank] === this.otherRank);

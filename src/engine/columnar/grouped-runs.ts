@@ -123,10 +123,50 @@ export class GroupedRuns {
     } else {
       this.addEntry(g, from, to);
     }
+    // `fold` month by month, on locals: the same operations in the same order, so the same
+    // roundings, without a store and reload of every total per month.
     const { start, sum, mean, m2, min, max } = totals;
+    const spread = this.spread;
+    let rows = this.rows[g];
+    let gSource = this.source[g];
+    let gSum = this.sum[g];
+    let gMean = this.mean[g];
+    let gM2 = this.m2[g];
+    let gMin = this.min[g];
+    let gMax = this.max[g];
     for (let m = from; m < to; m++) {
-      this.fold(g, source, start[m + 1] - start[m], sum[m], mean[m], m2[m], min[m], max[m]);
+      const count = start[m + 1] - start[m];
+      if (rows === 0) {
+        gSource = source;
+        rows = count;
+        gSum = sum[m];
+        gMean = mean[m];
+        gM2 = m2[m];
+        gMin = min[m];
+        gMax = max[m];
+        continue;
+      }
+      const total = rows + count;
+      if (spread) {
+        const delta = mean[m] - gMean;
+        gMean += (delta * count) / total;
+        gM2 = gM2 + m2[m] + ((delta * delta * rows) / total) * count;
+      }
+      gMin = min[m] < gMin ? min[m] : gMin;
+      gMax = max[m] > gMax ? max[m] : gMax;
+      gSum += sum[m];
+      rows = total;
+      if (gSource !== source) {
+        gSource = SEVERAL_COUNTRIES;
+      }
     }
+    this.rows[g] = rows;
+    this.source[g] = gSource;
+    this.sum[g] = gSum;
+    this.mean[g] = gMean;
+    this.m2[g] = gM2;
+    this.min[g] = gMin;
+    this.max[g] = gMax;
     const levels = this.levels;
     if (levels !== null) {
       for (let m = from; m < to; m++) {

@@ -17,10 +17,11 @@ import {
  * searches round after round.
  *
  * Per country c with R months and boundaries b_0 < … < b_{w-1} (its values at evenly spaced ranks,
- * from a sample), `below[countStart[c] + j * (R + 1) + r]` is how many rows of its first r months
- * are < b_j. A month run's rows below b_j are then the difference of entries r + 1 and r, and they
- * are the run's first ones, as runs are sorted. Counters of one boundary lie side by side, so
- * slicing a bucket out of every month reads two short sequences.
+ * from a sample), `below[countStart[c] + r * w + j]` is how many rows of its first r months are
+ * < b_j. A month run's rows below b_j are then the difference of entries r + 1 and r, and they
+ * are the run's first ones, as runs are sorted. Counters of one month lie side by side: a search
+ * for a bucket and the next window's search (a neighbouring bucket) read the same few cache lines,
+ * where counters of one boundary side by side cost a cache miss per boundary tried.
  *
  * Memory: a country gets at most one counter per `rowsPerCounter` of its rows (4 by default), so
  * the counters stay at or under one byte per row.
@@ -155,15 +156,13 @@ export class ValueBuckets {
     max: number,
     out: Float64Array,
   ): void {
-    const { values, dayStart, countryFirstMonth } = this.layout;
+    const { values, dayStart } = this.layout;
     const monthStart = this.months.start;
     const w = this.width[rank];
     const bounds = this.boundaries;
     const firstBound = this.boundaryStart[rank];
     const below = this.below;
-    // Counters of boundary j for month m sit at `origin + j * stride + m`.
-    const stride = countryFirstMonth[rank + 1] - countryFirstMonth[rank] + 1;
-    const origin = this.countStart[rank] - countryFirstMonth[rank];
+    const origin = this.counterOrigin(rank);
     let dayRows = 0;
     for (let i = 0; i < dayCount; i++) {
       dayRows += dayStart[days[i] + 1] - dayStart[days[i]];
@@ -182,10 +181,10 @@ export class ValueBuckets {
     let monthRowsBelowHi = monthRows;
     while (hi - lo > 1) {
       const mid = (lo + hi) >>> 1;
-      const at = origin + mid * stride;
+      const at = origin + mid;
       let monthRowsBelow = 0;
       for (let i = 0; i < rangeCount; i++) {
-        monthRowsBelow += below[at + monthTo[i]] - below[at + monthFrom[i]];
+        monthRowsBelow += below[at + monthTo[i] * w] - below[at + monthFrom[i] * w];
       }
       let rows = monthRowsBelow;
       if (rows <= k && rows + dayRows > k) {
@@ -216,15 +215,14 @@ export class ValueBuckets {
       const scale = binScale(binCount, low, high);
       const last = binCount - 1;
       const candidates = this.candidates;
-      const atLo = origin + lo * stride;
-      const atHi = origin + hi * stride;
       let count = 0;
       let rowsBelowLo = 0;
       for (let i = 0; i < rangeCount; i++) {
         for (let m = monthFrom[i]; m < monthTo[i]; m++) {
           const start = monthStart[m];
-          const from = lo < 0 ? start : start + below[atLo + m + 1] - below[atLo + m];
-          const to = hi >= w ? monthStart[m + 1] : start + below[atHi + m + 1] - below[atHi + m];
+          const at = origin + m * w;
+          const from = lo < 0 ? start : start + below[at + w + lo] - below[at + lo];
+          const to = hi >= w ? monthStart[m + 1] : start + below[at + w + hi] - below[at + hi];
           rowsBelowLo += from - start;
           for (let p = from; p < to; p++) {
             const x = values[p];
@@ -299,14 +297,13 @@ export class ValueBuckets {
    * in doubling steps, two counts instead of a dozen in the usual case.
    */
   selectInMonthSpans(rank: number, spans: MonthSpanBatch, count: number, out: Float64Array): void {
-    const { values, countryFirstMonth } = this.layout;
+    const { values } = this.layout;
     const monthStart = this.months.start;
     const w = this.width[rank];
     const bounds = this.boundaries;
     const firstBound = this.boundaryStart[rank];
     const below = this.below;
-    const stride = countryFirstMonth[rank + 1] - countryFirstMonth[rank] + 1;
-    const origin = this.countStart[rank] - countryFirstMonth[rank];
+    const origin = this.counterOrigin(rank);
     const { from: spanFrom, to: spanTo, k: spanK, bucket } = spans;
 
     // Each span's bucket [b_lo, b_lo+1) holding its rank (lo = -1 for -∞, w for +∞ as above).
@@ -317,14 +314,15 @@ export class ValueBuckets {
       const to = spanTo[i];
       const k = spanK[i];
       months += to - from;
-      // Rows below boundary j: below[origin + j * stride + to] - below[origin + j * stride + from].
+      // Rows below boundary j: below[atTo + j] - below[atFrom + j].
+      const atTo = origin + to * w;
+      const atFrom = origin + from * w;
       let hi = w;
-      if (lo >= 0 && below[origin + lo * stride + to] - below[origin + lo * stride + from] > k) {
+      if (lo >= 0 && below[atTo + lo] - below[atFrom + lo] > k) {
         hi = lo;
         lo = -1;
         for (let step = 1; hi - step >= 0; step *= 2) {
-          const at = origin + (hi - step) * stride;
-          if (below[at + to] - below[at + from] <= k) {
+          if (below[atTo + hi - step] - below[atFrom + hi - step] <= k) {
             lo = hi - step;
             break;
           }
@@ -332,8 +330,7 @@ export class ValueBuckets {
         }
       } else {
         for (let step = 1; lo + step < w; step *= 2) {
-          const at = origin + (lo + step) * stride;
-          if (below[at + to] - below[at + from] > k) {
+          if (below[atTo + lo + step] - below[atFrom + lo + step] > k) {
             hi = lo + step;
             break;
           }
@@ -342,8 +339,7 @@ export class ValueBuckets {
       }
       while (hi - lo > 1) {
         const mid = (lo + hi) >>> 1;
-        const at = origin + mid * stride;
-        if (below[at + to] - below[at + from] <= k) {
+        if (below[atTo + mid] - below[atFrom + mid] <= k) {
           lo = mid;
         } else {
           hi = mid;
@@ -357,12 +353,12 @@ export class ValueBuckets {
     const { windowLo, windowHi } = this;
     for (let i = 0, s = 0; i < count; i++) {
       const jLo = bucket[i];
-      const atLo = origin + jLo * stride;
-      const atHi = atLo + stride;
+      const jHi = jLo + 1;
       for (let m = spanFrom[i]; m < spanTo[i]; m++, s++) {
         const start = monthStart[m];
-        const a = jLo < 0 ? start : start + below[atLo + m + 1] - below[atLo + m];
-        const z = jLo + 1 >= w ? monthStart[m + 1] : start + below[atHi + m + 1] - below[atHi + m];
+        const at = origin + m * w;
+        const a = jLo < 0 ? start : start + below[at + w + jLo] - below[at + jLo];
+        const z = jHi >= w ? monthStart[m + 1] : start + below[at + w + jHi] - below[at + jHi];
         windowLo[s] = a;
         windowHi[s] = z;
       }
@@ -594,7 +590,7 @@ export class ValueBuckets {
   /** Rows of country i of `spans` below its boundary j (-1 for none, width for all its rows). */
   private rowsBelowBoundary(spans: CountrySpans, i: number, j: number): number {
     const rank = spans.rank[i];
-    const { dayStart, values, countryFirstMonth } = this.layout;
+    const { dayStart, values } = this.layout;
     const monthStart = this.months.start;
     const { monthFrom, monthTo, days } = spans;
     const rangeEnd = spans.rangeStart[i + 1];
@@ -612,11 +608,11 @@ export class ValueBuckets {
       }
       return rows;
     }
-    const stride = countryFirstMonth[rank + 1] - countryFirstMonth[rank] + 1;
-    const at = this.countStart[rank] - countryFirstMonth[rank] + j * stride;
+    const w = this.width[rank];
+    const at = this.counterOrigin(rank) + j;
     const below = this.below;
     for (let s = spans.rangeStart[i]; s < rangeEnd; s++) {
-      rows += below[at + monthTo[s]] - below[at + monthFrom[s]];
+      rows += below[at + monthTo[s] * w] - below[at + monthFrom[s] * w];
     }
     const bound = this.boundaries[this.boundaryStart[rank] + j];
     for (let d = spans.dayStart[i]; d < dayEnd; d++) {
@@ -629,20 +625,18 @@ export class ValueBuckets {
   /** Rows of country i of `spans` in its bucket [b_j, b_j+1) that are below `x`. */
   private bucketRowsBelow(spans: CountrySpans, i: number, j: number, x: number): number {
     const rank = spans.rank[i];
-    const { dayStart, values, countryFirstMonth } = this.layout;
+    const { dayStart, values } = this.layout;
     const monthStart = this.months.start;
     const w = this.width[rank];
-    const stride = countryFirstMonth[rank + 1] - countryFirstMonth[rank] + 1;
-    const origin = this.countStart[rank] - countryFirstMonth[rank];
-    const atLo = origin + j * stride;
-    const atHi = atLo + stride;
+    const origin = this.counterOrigin(rank);
     const below = this.below;
     let rows = 0;
     for (let s = spans.rangeStart[i]; s < spans.rangeStart[i + 1]; s++) {
       for (let m = spans.monthFrom[s]; m < spans.monthTo[s]; m++) {
         const start = monthStart[m];
-        const from = j < 0 ? start : start + below[atLo + m + 1] - below[atLo + m];
-        const to = j + 1 >= w ? monthStart[m + 1] : start + below[atHi + m + 1] - below[atHi + m];
+        const at = origin + m * w + j;
+        const from = j < 0 ? start : start + below[at + w] - below[at];
+        const to = j + 1 >= w ? monthStart[m + 1] : start + below[at + w + 1] - below[at + 1];
         rows += lowerBound(values, from, to, x) - from;
       }
     }
@@ -697,7 +691,7 @@ export class ValueBuckets {
    * [windowLo, windowHi) of its country's window [b_partLo, b_partHi); the run count.
    */
   private windowsAcross(spans: CountrySpans, parts: number): number {
-    const { values, dayStart, countryFirstMonth } = this.layout;
+    const { values, dayStart } = this.layout;
     const monthStart = this.months.start;
     const below = this.below;
     let runCount = 0;
@@ -715,16 +709,14 @@ export class ValueBuckets {
       const w = this.width[rank];
       const lo = this.partLo[i];
       const hi = this.partHi[i];
-      const stride = countryFirstMonth[rank + 1] - countryFirstMonth[rank] + 1;
-      const origin = this.countStart[rank] - countryFirstMonth[rank];
-      const atLo = origin + lo * stride;
-      const atHi = origin + hi * stride;
+      const origin = this.counterOrigin(rank);
       for (let s = spans.rangeStart[i]; s < spans.rangeStart[i + 1]; s++) {
         for (let m = spans.monthFrom[s]; m < spans.monthTo[s]; m++) {
           const start = monthStart[m];
           const end = monthStart[m + 1];
-          windowLo[runs] = lo < 0 ? start : start + below[atLo + m + 1] - below[atLo + m];
-          windowHi[runs] = hi >= w ? end : start + below[atHi + m + 1] - below[atHi + m];
+          const at = origin + m * w;
+          windowLo[runs] = lo < 0 ? start : start + below[at + w + lo] - below[at + lo];
+          windowHi[runs] = hi >= w ? end : start + below[at + w + hi] - below[at + hi];
           runStart[runs] = start;
           runEnd[runs++] = end;
         }
@@ -783,24 +775,22 @@ export class ValueBuckets {
     lo: number,
     hi: number,
   ): number {
-    const { values, dayStart, countryFirstMonth } = this.layout;
+    const { values, dayStart } = this.layout;
     const monthStart = this.months.start;
     const w = this.width[rank];
     const firstBound = this.boundaryStart[rank];
     const below = this.below;
-    const stride = countryFirstMonth[rank + 1] - countryFirstMonth[rank] + 1;
-    const origin = this.countStart[rank] - countryFirstMonth[rank];
+    const origin = this.counterOrigin(rank);
     this.reserve(dayCount + (rangeCount > 0 ? monthTo[rangeCount - 1] - monthFrom[0] : 0));
     const { windowLo, windowHi, runStart, runEnd } = this;
-    const atLo = origin + lo * stride;
-    const atHi = origin + hi * stride;
     let runs = 0;
     for (let i = 0; i < rangeCount; i++) {
       for (let m = monthFrom[i]; m < monthTo[i]; m++) {
         const start = monthStart[m];
         const end = monthStart[m + 1];
-        windowLo[runs] = lo < 0 ? start : start + below[atLo + m + 1] - below[atLo + m];
-        windowHi[runs] = hi >= w ? end : start + below[atHi + m + 1] - below[atHi + m];
+        const at = origin + m * w;
+        windowLo[runs] = lo < 0 ? start : start + below[at + w + lo] - below[at + lo];
+        windowHi[runs] = hi >= w ? end : start + below[at + w + hi] - below[at + hi];
         runStart[runs] = start;
         runEnd[runs++] = end;
       }
@@ -815,6 +805,14 @@ export class ValueBuckets {
       runEnd[runs++] = end;
     }
     return runs;
+  }
+
+  /**
+   * Where country `rank`'s counters start: the counter of boundary j for month partition m (how
+   * many of the country's rows before m are below b_j) is `below[origin + m * width[rank] + j]`.
+   */
+  private counterOrigin(rank: number): number {
+    return this.countStart[rank] - this.layout.countryFirstMonth[rank] * this.width[rank];
   }
 
   private reserve(runs: number): void {
@@ -983,17 +981,18 @@ function countBelow(
   const { values, countryFirstMonth } = layout;
   const w = bounds.length;
   const firstMonth = countryFirstMonth[rank];
-  const stride = countryFirstMonth[rank + 1] - firstMonth + 1;
-  for (let r = 0; r + 1 < stride; r++) {
+  const monthCount = countryFirstMonth[rank + 1] - firstMonth;
+  // Row r (w counters) covers the first r months; row 0 stays zero.
+  for (let r = 0; r < monthCount; r++) {
     const start = months.start[firstMonth + r];
     const end = months.start[firstMonth + r + 1];
     let p = start;
-    for (let j = 0, cell = at + r; j < w; j++, cell += stride) {
+    for (let j = 0, cell = at + r * w; j < w; j++, cell++) {
       const bound = bounds[j];
       while (p < end && values[p] < bound) {
         p++;
       }
-      below[cell + 1] = below[cell] + (p - start);
+      below[cell + w] = below[cell] + (p - start);
     }
   }
 }
