@@ -12,6 +12,7 @@ import { DataGeneration } from 'src/data/live/data-generation';
 import { DatasetFolders } from 'src/data/live/dataset-folders';
 import { MemoryDatasetWriter } from 'src/data/live/memory-dataset.writer';
 import { RoutingDatasetRepository } from 'src/data/routing-dataset.repository';
+import { UploadPartBuilder } from 'src/data/workers/upload-part-builder';
 
 @Module({
   imports: [
@@ -24,6 +25,7 @@ import { RoutingDatasetRepository } from 'src/data/routing-dataset.repository';
     DatasetFolders,
     DataGeneration,
     MemoryDatasetWriter,
+    UploadPartBuilder,
     ClickHouseGateway,
     ClickHouseDatasetRepository,
     ClickHouseDatasetWriter,

@@ -25,7 +25,11 @@
  * returns. Keep it synchronous; a query path that yields (or a table shared between threads)
  * would need its own scratch per query. The returned result shares nothing with that scratch.
  */
-export { ColumnarSalesTable } from 'src/engine/columnar/columnar-sales-table';
+export {
+  ColumnarSalesTable,
+  movableBuffersOf,
+  type TableIndex,
+} from 'src/engine/columnar/columnar-sales-table';
 export { LayeredSalesTable } from 'src/engine/layered/layered-sales-table';
 export { TableMerger } from 'src/engine/workers/table-merger';
 export {

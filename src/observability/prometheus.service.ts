@@ -167,6 +167,10 @@ export class PrometheusService implements DatasetLoadObserver, DatasetWriteObser
     this.datasetIndexParts.set(labels, indexParts);
   }
 
+  deltasCombined(dataset: string, indexParts: number): void {
+    this.datasetIndexParts.set({ dataset }, indexParts);
+  }
+
   uploadFinished(dataset: string, outcome: string, seconds: number): void {
     this.uploads.inc({ dataset, outcome });
     this.uploadSeconds.observe({ dataset }, seconds);

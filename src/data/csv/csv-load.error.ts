@@ -23,6 +23,15 @@ export type CsvLoadErrorKind =
 
 export const MAX_REPORTED_DEFECTS = 20;
 
+/** A `CsvLoadError` as plain data (its cause, if any, left out). */
+export interface CsvLoadErrorData {
+  readonly file: string;
+  readonly kind: CsvLoadErrorKind;
+  readonly defects: readonly CsvDefect[];
+  readonly totalDefects: number;
+  readonly message: string;
+}
+
 /** Longest value quoted in a message, so one huge field cannot flood the logs. */
 const MAX_QUOTED_CHARS = 60;
 
@@ -60,6 +69,17 @@ export class CsvLoadError extends Error {
       `${file}: ${formatDefect(defect)}`,
       cause === undefined ? undefined : { cause },
     );
+  }
+
+  /** The error as plain data, to post from a worker thread (see `fromData`). */
+  toData(): CsvLoadErrorData {
+    const { file, kind, defects, totalDefects, message } = this;
+    return { file, kind, defects, totalDefects, message };
+  }
+
+  /** The error another thread posted as `toData()`. */
+  static fromData({ file, kind, defects, totalDefects, message }: CsvLoadErrorData): CsvLoadError {
+    return new CsvLoadError(file, kind, defects, totalDefects, message);
   }
 
   /** Rows that failed validation; `defects` holds the first of them. */

@@ -16,6 +16,9 @@ export abstract class DatasetWriteObserver {
   /** A background merge of delta tables ended, after `seconds`, leaving `indexParts` tables. */
   abstract mergeFinished(dataset: string, seconds: number, indexParts: number): void;
 
+  /** Delta tables were combined into one (the same rows), leaving `indexParts` tables. */
+  abstract deltasCombined(dataset: string, indexParts: number): void;
+
   /** An upload request ended: `created`, `replayed`, or the problem status it got. */
   abstract uploadFinished(dataset: string, outcome: string, seconds: number): void;
 }

@@ -4,7 +4,6 @@ import { rm } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { dataConfig } from 'src/config/data.config';
 import { CsvLoadError } from 'src/data/csv/csv-load.error';
-import { loadSalesCsv } from 'src/data/csv/sales-csv-loader';
 import { CsvDatasetRepository, type LoadedDataset } from 'src/data/csv-dataset.repository';
 import { CsvRejectedError, MAX_LISTED_DEFECTS } from 'src/data/errors/csv-rejected.error';
 import { DatasetNotFoundError } from 'src/data/errors/dataset-not-found.error';
@@ -15,7 +14,7 @@ import { InFlightKeys } from 'src/data/live/in-flight-keys';
 import { KeyedLock } from 'src/data/live/keyed-lock';
 import { nextVersionId } from 'src/data/live/version-ids';
 import type { VersionRecord } from 'src/data/live/version-log';
-import { ColumnarSalesTable } from 'src/engine';
+import { UploadPartBuilder, type UploadPart } from 'src/data/workers/upload-part-builder';
 
 /** An upload's CSV bytes, already written to a staging file and fsynced. */
 export interface StagedUpload {
@@ -33,9 +32,9 @@ export interface UploadOutcome {
 /**
  * Appends uploads to in-memory datasets and reloads them. Per dataset, one write at a time
  * (so none builds on a stale version), and each one all or nothing:
- * 1. the staged bytes are validated with the loader, with the dataset's format and rules;
- * 2. the upload's rows are indexed as a small delta table (milliseconds), beside the version
- *    serving queries;
+ * 1.-2. on the upload thread (`UploadPartBuilder`), the staged bytes are validated with the
+ *    loader, with the dataset's format and rules, and the upload's rows are indexed as a small
+ *    delta table, beside the version serving queries;
  * 3. the part is renamed into place (durable), then its version line is appended and fsynced:
  *    that line is the commit;
  * 4. the new version (the current one with the delta on top) is installed, and only then is the
@@ -52,6 +51,7 @@ export class MemoryDatasetWriter {
   constructor(
     @Inject(dataConfig.KEY) private readonly config: ConfigType<typeof dataConfig>,
     private readonly repository: CsvDatasetRepository,
+    private readonly partBuilder: UploadPartBuilder,
     @Optional() private readonly observer?: DatasetWriteObserver,
   ) {}
 
@@ -166,9 +166,9 @@ export class MemoryDatasetWriter {
         return { record: earlier, replayed: true };
       }
     }
-    let part;
+    let part: UploadPart;
     try {
-      part = await loadSalesCsv(staged.file, {
+      part = await this.partBuilder.build(staged.file, {
         format: config.format,
         lenient: config.lenient,
         maxReportedDefects: MAX_LISTED_DEFECTS,
@@ -184,7 +184,7 @@ export class MemoryDatasetWriter {
       }
       throw error;
     }
-    const delta = ColumnarSalesTable.build(part.columns);
+    const delta = part.table;
     const name = await folder.commitPart(staged.file, part.sha256);
     const record: VersionRecord = {
       version: nextVersionId(
@@ -195,7 +195,7 @@ export class MemoryDatasetWriter {
       ),
       createdAt: new Date().toISOString(),
       source: 'upload',
-      rowsAdded: part.columns.rowCount,
+      rowsAdded: delta.rowCount,
       rows: current.table.rowCount + delta.rowCount,
       rejectedRows: part.rejectedRows,
       idempotencyKey,

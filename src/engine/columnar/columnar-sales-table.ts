@@ -44,6 +44,7 @@ import {
   type PeriodUnit,
   type ResultGroup,
 } from 'src/engine/dataset-query';
+import { concatSalesColumns } from 'src/engine/sales-columns-concat';
 import type { SalesColumns } from 'src/engine/sales-columns';
 import type {
   ExtensionPartial,
@@ -146,6 +147,11 @@ export class ColumnarSalesTable {
     const layout = buildColumnarLayout(columns, { shared: true, threads: 'main' });
     const months = monthExtentsOf(layout);
     return { layout, buckets: ValueBuckets.build(layout, months).parts };
+  }
+
+  /** `buildIndex` of every row of several tables' layouts, in order: what a merge builds. */
+  static buildIndexOfParts(parts: readonly ColumnarLayout[]): TableIndex {
+    return ColumnarSalesTable.buildIndex(concatSalesColumns(parts.map(columnsOfLayout)));
   }
 
   /** The table of an index `buildIndex` made. */
@@ -1145,6 +1151,16 @@ export class ColumnarSalesTable {
 export interface TableIndex {
   readonly layout: ColumnarLayout;
   readonly buckets: BucketParts;
+}
+
+/**
+ * The buffers of an index that are not on shared memory (its value buckets): a thread posting the
+ * index moves them, rather than copying them.
+ */
+export function movableBuffersOf(index: TableIndex): ArrayBuffer[] {
+  return Object.values(index.buckets).map(
+    (array: Uint32Array | Float64Array) => array.buffer as ArrayBuffer,
+  );
 }
 
 /** What `extend` needs of a query beyond its shown groups. */

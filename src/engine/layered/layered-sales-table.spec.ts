@@ -72,6 +72,7 @@ const rowsArbitrary = (values: fc.Arbitrary<number>, minLength: number, maxLengt
 type Step =
   | { readonly kind: 'upload'; readonly rows: readonly Row[]; readonly digits: number | undefined }
   | { readonly kind: 'merge'; readonly deltas: number }
+  | { readonly kind: 'combine'; readonly first: number; readonly count: number }
   | { readonly kind: 'query'; readonly query: DatasetQuery };
 
 const queryArbitrary: fc.Arbitrary<DatasetQuery> = fc
@@ -116,7 +117,10 @@ const queryArbitrary: fc.Arbitrary<DatasetQuery> = fc
     compare: shape.compare,
   }));
 
-/** A base, then uploads, merges and queries in a random order; each upload with its own decimals. */
+/**
+ * A base, then uploads, merges, combines of deltas and queries in a random order; each upload
+ * with its own decimals.
+ */
 const historyArbitrary = fc.constantFrom('cents', 'mixed-decimals', 'doubles').chain((data) => {
   const values = data === 'doubles' ? fc.oneof(CENTS, DOUBLES) : CENTS;
   const digits = data === 'doubles' ? undefined : 2;
@@ -140,6 +144,15 @@ const historyArbitrary = fc.constantFrom('cents', 'mixed-decimals', 'doubles').c
             .integer({ min: 0, max: 4 })
             .map((deltas): Step => ({ kind: 'merge', deltas })),
         },
+        {
+          weight: 1,
+          arbitrary: fc
+            .record({
+              first: fc.integer({ min: 0, max: 4 }),
+              count: fc.integer({ min: 2, max: 4 }),
+            })
+            .map(({ first, count }): Step => ({ kind: 'combine', first, count })),
+        },
         { weight: 4, arbitrary: queryArbitrary.map((query): Step => ({ kind: 'query', query })) },
       ),
       { minLength: 1, maxLength: 25 },
@@ -154,9 +167,10 @@ function hasMills(rows: readonly Row[]): boolean {
 const yearOf = (day: number): number => new Date(day * 86_400_000).getUTCFullYear();
 
 describe(LayeredSalesTable.name, () => {
-  it('should answer like one table of all the rows, after any sequence of uploads, merges and queries', () => {
+  it('should answer like one table of all the rows, after any sequence of uploads, merges, combines and queries', () => {
     let combined = 0;
     let extended = 0;
+    let combines = 0;
     fc.assert(
       fc.property(historyArbitrary, ({ base, steps }) => {
         let layered = LayeredSalesTable.of(
@@ -182,6 +196,20 @@ describe(LayeredSalesTable.name, () => {
                 LayeredSalesTable.of(layered.main),
               );
             layered = layered.rebasedOn(mergeOf(prefix), merging);
+            continue;
+          }
+          if (step.kind === 'combine') {
+            // Combines a run of deltas into one, as the delta thread does while a merge runs.
+            const first = Math.min(step.first, Math.max(0, layered.deltas.length - 2));
+            const count = Math.min(step.count, layered.deltas.length - first);
+            if (count >= 2) {
+              const run = layered.deltas.slice(first, first + count);
+              const combinedDelta = ColumnarSalesTable.build(
+                concatSalesColumns(run.map((delta) => delta.toColumns())),
+              );
+              layered = layered.withCombinedDeltas(first, count, combinedDelta);
+              combines++;
+            }
             continue;
           }
           const reference = ColumnarSalesTable.build(concatSalesColumns(parts));
@@ -233,6 +261,7 @@ describe(LayeredSalesTable.name, () => {
     expect(combined).toBeGreaterThan(30);
     // Windows, running totals and comparisons among them.
     expect(extended).toBeGreaterThan(10);
+    expect(combines).toBeGreaterThan(10);
   });
 
   it('should answer a median across the main table and a delta by rank, with exact interpolation', () => {

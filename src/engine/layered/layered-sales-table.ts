@@ -74,6 +74,23 @@ export class LayeredSalesTable {
     return new LayeredSalesTable(main, this.deltas.slice(mergedDeltas));
   }
 
+  /**
+   * This version with `count` of its deltas, from the `first`, replaced by `combined`, the table
+   * of their rows: the same rows, fewer layers.
+   */
+  withCombinedDeltas(
+    first: number,
+    count: number,
+    combined: ColumnarSalesTable,
+  ): LayeredSalesTable {
+    const deltas = this.deltas;
+    return new LayeredSalesTable(this.main, [
+      ...deltas.slice(0, first),
+      combined,
+      ...deltas.slice(first + count),
+    ]);
+  }
+
   /** Main table and deltas, oldest first. */
   get parts(): readonly ColumnarSalesTable[] {
     return this.layers;
