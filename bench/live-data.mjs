@@ -7,7 +7,8 @@
  *
  *   node bench/live-data.mjs [--rows=1e7] [--uploads=10] [--stream-seconds=20] [--v2-seconds=10]
  *
- * Needs `npm run build` (dist/) and writes nothing outside a temporary DATA_DIR and bench/data.
+ * Needs `npm run build` (dist/; BENCH_DIST_DIR runs another build, to compare two in one session)
+ * and writes nothing outside a temporary DATA_DIR and bench/data.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -16,7 +17,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { datasetSpec, ensureDataset } from './lib/datasets.mjs';
 import { httpGet, startServer } from './lib/http-bench.mjs';
-import { RESULTS_DIR, ROOT_DIR } from './lib/paths.mjs';
+import { DIST_DIR, RESULTS_DIR, ROOT_DIR } from './lib/paths.mjs';
 import { nowMs, percentileOfSorted } from './lib/stats.mjs';
 import { UPLOAD_ROWS, csvOfUpload } from './lib/uploads.mjs';
 
@@ -163,7 +164,7 @@ await ensureDataset(spec);
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-live-'));
 const server = await startServer({
   label: 'service',
-  args: ['dist/main.js'],
+  args: [join(DIST_DIR, 'main.js')],
   cwd: ROOT_DIR,
   env: {
     DATA_PATH: spec.path,
