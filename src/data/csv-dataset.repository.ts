@@ -456,8 +456,8 @@ export class CsvDatasetRepository
 
 /**
  * Rows a combined delta may hold: a combine copies its deltas' rows once more and builds their
- * index, so this bounds the memory it takes (about 60 MB at 1M rows, next to the main table's
- * merge); larger deltas wait for that merge.
+ * index, so this bounds the memory it takes beside the main table's merge; larger deltas wait for
+ * that merge.
  */
 const COMBINED_DELTA_MAX_ROWS = 1_000_000;
 
