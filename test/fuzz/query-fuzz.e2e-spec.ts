@@ -3,8 +3,6 @@ import fc from 'fast-check';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parse as parseQueryString } from 'node:querystring';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import {
   hostileLegacyProbe,
   hostileSummaryProbe,
@@ -17,6 +15,7 @@ import {
   type LegacyProbe,
   type V1Probe,
 } from 'test/fuzz/query-arbitraries';
+import { collectGarbage } from 'src/common/memory/collect-garbage';
 import { KeepAliveClient, type RawResponse } from 'test/support/keep-alive-client';
 import {
   naiveAnalyse,
@@ -529,12 +528,10 @@ function readLegacyQuery(path: string): Omit<LegacyProbe, 'kind' | 'path'> | str
   };
 }
 
-/** Heap in use after full collections; `gc` is exposed at run time for this measurement. */
+/** Heap in use after full collections. */
 function heapAfterGc(): number {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
-  gc();
-  gc();
+  collectGarbage();
+  collectGarbage();
   return process.memoryUsage().heapUsed;
 }
 
