@@ -3,7 +3,9 @@ import { join } from 'node:path';
 
 /**
  * Runs the checks in a fresh Node process: `gc` must start unexposed there, whatever other suites
- * of this jest worker did to V8's flags.
+ * of this jest worker did to V8's flags. V8 sweeps array buffers on a helper thread after the
+ * collection, so on a busy machine the release is counted a moment later: the check waits for it
+ * (up to 5 s) instead of reading the figure once.
  */
 const CHECKS = `
 const { collectGarbage } = require(${JSON.stringify(join(__dirname, 'collect-garbage'))});
@@ -14,8 +16,14 @@ new Uint8Array(garbage).fill(1);
 const before = process.memoryUsage().arrayBuffers;
 garbage = null;
 const took = collectGarbage();
-const freedMiB = (before - process.memoryUsage().arrayBuffers) / MIB;
-process.stdout.write(JSON.stringify({ exposedBefore, took, freedMiB, exposedAfter: typeof globalThis.gc }));
+const exposedAfter = typeof globalThis.gc;
+const freed = () => (before - process.memoryUsage().arrayBuffers) / MIB;
+const deadline = Date.now() + 5000;
+const report = () => {
+  if (freed() < 63 && Date.now() < deadline) return setTimeout(report, 10);
+  process.stdout.write(JSON.stringify({ exposedBefore, took, freedMiB: freed(), exposedAfter }));
+};
+report();
 `;
 
 describe('collectGarbage', () => {
