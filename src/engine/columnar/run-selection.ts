@@ -325,9 +325,12 @@ export function selectPairInPlace(
   selectPairInBins(data, count, k, bins, binCount, min, scale, out);
 }
 
-/** Bins for about `count` candidates: about eight to a bin, within the shared counters. */
-export function binCountFor(count: number): number {
-  return Math.min(MAX_BINS, Math.max(1, count >>> 3));
+/**
+ * Bins for about `count` candidates: about 2^`shift` to a bin (eight by default), within the
+ * shared counters.
+ */
+export function binCountFor(count: number, shift = 3): number {
+  return Math.min(MAX_BINS, Math.max(1, count >>> shift));
 }
 
 /** The shared bin counters, the first `binCount` zeroed; queries run one at a time. */

@@ -385,7 +385,9 @@ export class ValueBuckets {
       }
       const low = jLo < 0 ? spans.min[i] : bounds[firstBound + jLo];
       const high = jHi >= w ? spans.max[i] : bounds[firstBound + jHi];
-      const binCount = binCountFor(bound);
+      // One bin per candidate: the bin holding rank k then has one or two values, so the second
+      // scan moves almost nothing and sorts nothing (eight to a bin cost about 20% more here).
+      const binCount = binCountFor(bound, 0);
       const bins = zeroedBins(binCount);
       const scale = binScale(binCount, low, high);
       const last = binCount - 1;
