@@ -600,20 +600,31 @@ export class ColumnarSalesTable {
     const current: number[] = [];
     const previous: number[] = [];
     const intervals: number[] = [];
+    // A window's months depend on its period only: worked out once per period, not per country.
+    const windowMonths = new Map<number, IntervalMonths | null>();
     shown.groups.forEach((group, i) => {
       const slot = shownSlot[i];
       const ranks = this.slotRanks(slot, plan);
       const key = group.period;
-      if (unit !== null && key !== null && (window !== null || cumulative)) {
-        intervals.length = 0;
-        const own = periodDays(key, unit, fiscalYearStart);
-        if (window !== null) {
+      if (unit !== null && key !== null && window !== null) {
+        let months = windowMonths.get(key);
+        if (months === undefined) {
           // Back past the filters to the window's first period, up to the last filtered day.
+          const own = periodDays(key, unit, fiscalYearStart);
           const first = periodDays(key - window + 1, unit, fiscalYearStart).first;
-          intervals.push(first, filteredSpan(filter, own)[1]);
-        } else {
-          clipIntervals(filter, Number.NEGATIVE_INFINITY, own.last, intervals);
+          months = this.intervalMonths(first, filteredSpan(filter, own)[1]);
+          windowMonths.set(key, months);
         }
+        const g = this.runs.addGroup(slot, ranks.length > 0 ? ranks[0] : 0, key);
+        if (months !== null) {
+          for (const rank of ranks) {
+            this.collectMonths(g, rank, months);
+          }
+        }
+        current.push(g);
+      } else if (unit !== null && key !== null && cumulative) {
+        const own = periodDays(key, unit, fiscalYearStart);
+        clipIntervals(filter, Number.NEGATIVE_INFINITY, own.last, intervals);
         current.push(this.collectGroup(slot, key, ranks, intervals));
       }
       if (compare !== null) {
@@ -696,25 +707,49 @@ export class ColumnarSalesTable {
 
   /** Adds country `rank`'s rows dated within [lo, hi] to group g. */
   private collectInterval(g: number, rank: number, lo: number, hi: number): void {
+    const months = this.intervalMonths(lo, hi);
+    if (months !== null) {
+      this.collectMonths(g, rank, months);
+    }
+  }
+
+  /**
+   * The table's dates within [lo, hi] as months (see `IntervalMonths`); null when it holds none.
+   * The same for every country, so a window's can serve them all.
+   */
+  private intervalMonths(lo: number, hi: number): IntervalMonths | null {
     const layout = this.layout;
     const from = Math.max(lo, layout.minDay);
     const to = Math.min(hi, layout.maxDay);
     if (layout.rowCount === 0 || from > to) {
-      return;
+      return null;
     }
     const firstKey = monthKeyOfDay(from);
     const lastKey = monthKeyOfDay(to);
-    const { monthKey, countryFirstMonth } = layout;
+    return {
+      from,
+      to,
+      firstKey,
+      lastKey,
+      firstCut: !isWholeMonth(firstKey, from, to),
+      lastCut: !isWholeMonth(lastKey, from, to),
+    };
+  }
+
+  /** Adds country `rank`'s rows within `months` to group g. */
+  private collectMonths(g: number, rank: number, months: IntervalMonths): void {
+    const { from, to, firstKey, lastKey } = months;
+    const { monthKey, countryFirstMonth } = this.layout;
     const end = countryFirstMonth[rank + 1];
     // The country's months with keys in [firstKey, lastKey]: [m, stop). Only the two ends can be
     // cut; the whole months between are added in one call.
     let m = lowerBoundInt(monthKey, countryFirstMonth[rank], end, firstKey);
     const stop = lowerBoundInt(monthKey, m, end, lastKey + 1);
-    if (m < stop && monthKey[m] === firstKey && !isWholeMonth(firstKey, from, to)) {
+    if (m < stop && monthKey[m] === firstKey && months.firstCut) {
       this.collectDays(g, m++, rank, from, to);
     }
     let wholeEnd = stop;
-    if (m < stop && monthKey[stop - 1] === lastKey && !isWholeMonth(lastKey, from, to)) {
+    if (m < stop && monthKey[stop - 1] === lastKey && months.lastCut) {
       wholeEnd--;
     }
     this.runs.addMonths(g, m, wholeEnd, rank, this.monthTotals);
@@ -1196,6 +1231,19 @@ class MonthSpans {
 }
 
 /** Whether month `key` (year * 12 + month - 1) lies wholly within days [from, to]. */
+/**
+ * Days [from, to] (within the table's dates) as month keys [firstKey, lastKey], and whether the
+ * first and last of those months are cut (not wholly within [from, to]).
+ */
+interface IntervalMonths {
+  readonly from: number;
+  readonly to: number;
+  readonly firstKey: number;
+  readonly lastKey: number;
+  readonly firstCut: boolean;
+  readonly lastCut: boolean;
+}
+
 function isWholeMonth(key: number, from: number, to: number): boolean {
   const year = Math.floor(key / 12);
   const month = key - year * 12 + 1;
