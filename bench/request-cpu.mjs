@@ -4,6 +4,7 @@
  * warm-up. Steadier than req/s on a shared machine, since it counts only the server's own work.
  *
  *   node bench/request-cpu.mjs <canonical|health|distinct|bare> [requests] [dist folder]
+ *   node bench/request-cpu.mjs <nest-none|nest-answer|nest-through> [requests]
  *
  * With REQUEST_CPU_PROFILE_DIR set, the server also writes a V8 CPU profile there
  * (`node --cpu-prof`) when it stops, to see where that CPU time goes.
@@ -21,7 +22,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { httpGet, startServer } from './lib/http-bench.mjs';
-import { BENCH_DIR, DATA_DIR, ROOT_DIR, SAMPLE_CSV } from './lib/paths.mjs';
+import { BENCH_DIR, DATA_DIR, productionServerArgs, ROOT_DIR, SAMPLE_CSV } from './lib/paths.mjs';
 
 const [kind = 'canonical', requestsArg = '6000', distFolder = 'dist'] = process.argv.slice(2);
 const requests = Number(requestsArg);
@@ -47,7 +48,13 @@ const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [
 function startOurs() {
   return startServer({
     label: 'server',
-    args: [...nodeArgs, join(ROOT_DIR, distFolder, 'main.js')],
+    // Node's flags of the production start command, on the chosen build.
+    args: [
+      ...nodeArgs,
+      ...productionServerArgs().map((arg) =>
+        arg.endsWith('main.js') ? join(ROOT_DIR, distFolder, 'main.js') : arg,
+      ),
+    ],
     cwd: ROOT_DIR,
     env: {
       LOG_LEVEL: 'info',
@@ -59,8 +66,8 @@ function startOurs() {
   });
 }
 
-/** The bare node:http server of the throughput rows, sending our canonical answer. */
-async function startBare() {
+/** The canonical answer of the built server, in a file the reference servers send. */
+async function canonicalBodyFile() {
   const ours = await startOurs();
   let body;
   try {
@@ -71,17 +78,35 @@ async function startBare() {
   const folder = mkdtempSync(join(tmpdir(), 'request-cpu-'));
   const bodyFile = join(folder, 'body.json');
   writeFileSync(bodyFile, body);
-  const bare = await startServer({
-    label: 'bare',
-    args: [...nodeArgs, join(BENCH_DIR, 'http', 'bare-server.mjs'), bodyFile],
+  return { folder, bodyFile };
+}
+
+/**
+ * A reference server sending our canonical answer: bare `node:http` (the throughput rows'
+ * reference), or a Nest + Fastify app with no interceptor, one that answers itself, or one that
+ * lets the request through (`http/nest-interceptor-server.cjs`).
+ */
+async function startReference() {
+  const { folder, bodyFile } = await canonicalBodyFile();
+  const args =
+    kind === 'bare'
+      ? [join(BENCH_DIR, 'http', 'bare-server.mjs'), bodyFile]
+      : [join(BENCH_DIR, 'http', 'nest-interceptor-server.cjs'), bodyFile, kind.slice(5)];
+  const reference = await startServer({
+    label: kind,
+    args: [...nodeArgs, ...args],
     cwd: ROOT_DIR,
     readyPath: CANONICAL_PATH,
     timeoutMs: 60_000,
   });
-  return { ...bare, stop: () => bare.stop().finally(() => rmSync(folder, { recursive: true })) };
+  return {
+    ...reference,
+    stop: () => reference.stop().finally(() => rmSync(folder, { recursive: true })),
+  };
 }
 
-const server = kind === 'bare' ? await startBare() : await startOurs();
+const REFERENCES = new Set(['bare', 'nest-none', 'nest-answer', 'nest-through']);
+const server = REFERENCES.has(kind) ? await startReference() : await startOurs();
 try {
   let next = 0;
   const options = (amount) =>

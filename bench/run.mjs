@@ -18,7 +18,14 @@ import { join } from 'node:path';
 import { diffAnswers, RELATIVE_TOLERANCE } from './lib/compare.mjs';
 import { datasetSpec, ensureDataset } from './lib/datasets.mjs';
 import { sequentialLatency, startServer, throughput, httpGet } from './lib/http-bench.mjs';
-import { BENCH_DIR, DIST_DIR, RESULTS_DIR, ROOT_DIR, SAMPLE_CSV } from './lib/paths.mjs';
+import {
+  BENCH_DIR,
+  DIST_DIR,
+  productionServerArgs,
+  RESULTS_DIR,
+  ROOT_DIR,
+  SAMPLE_CSV,
+} from './lib/paths.mjs';
 import { run, runEngineChild } from './lib/proc.mjs';
 import { QUERIES } from './lib/queries.mjs';
 import { nowMs } from './lib/stats.mjs';
@@ -214,8 +221,9 @@ async function benchDataset(spec, options, state) {
 // ---------------------------------------------------------------------------------------------
 // HTTP.
 
+/** The server as deployed: Node's flags of `npm run start:prod`, then dist/main.js. */
 function serverArgs() {
-  return [join(DIST_DIR, 'main.js')];
+  return productionServerArgs();
 }
 
 /** Our canonical JSON {AR:{mean,median,max},…} against DuckDB's Q1 groups on the same file. */

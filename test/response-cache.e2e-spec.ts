@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { symbols } from 'pino';
 import request from 'supertest';
 import { AccessLog } from 'src/observability/access-log';
+import type { LogOutput } from 'src/observability/log-output';
 import { DrainState } from 'src/lifecycle/drain-state';
 import { ResponseCache } from 'src/response-cache/response-cache';
 import { isContractListener } from 'test/support/openapi-contract';
@@ -378,6 +379,63 @@ class RefuseMarkedRequests implements CanActivate {
   }
 }
 
+describe('validated queries remembered for repeated requests', () => {
+  let app: INestApplication;
+
+  beforeAll(async () => {
+    app = await startApp({ DATA_PATH: SALES });
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it.each([
+    ['v1', '/v1/datasets/sales/analysis?metrics=mean,nope&groupBy=week,nope&years=20x4', 400],
+    ['compatible', '/data_analysis?mean=maybe&include_ar=true&year=20x4', 422],
+  ])(
+    'should refuse a repeated invalid %s query every time, with all its errors',
+    async (_kind, path, status) => {
+      const answers = [await send(app, path), await send(app, path), await send(app, path)];
+      expect(answers.map((answer) => answer.status)).toEqual([status, status, status]);
+      // The instance and request id differ per request; everything else must not.
+      const bodies = answers.map(({ body }) => {
+        const parsed = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+        delete parsed.instance;
+        delete parsed.requestId;
+        return parsed;
+      });
+      expect(bodies[1]).toEqual(bodies[0]);
+      expect(bodies[2]).toEqual(bodies[0]);
+      expect(JSON.stringify(bodies[0])).toMatch(/nope|mean/);
+    },
+  );
+
+  it('should answer the same query spelled alike, differently and in another order with one result', async () => {
+    const spellings = [
+      '/v1/datasets/sales/analysis?metrics=count,median&countries=AR,CL&groupBy=country',
+      '/v1/datasets/sales/analysis?metrics=count,median&countries=AR,CL&groupBy=country',
+      '/v1/datasets/sales/analysis?countries=AR&countries=CL&metrics=count&metrics=median&groupBy=country',
+      '/v1/datasets/sales/analysis?groupBy=country&metrics=count,median&countries=AR,CL',
+    ];
+    const answers = [];
+    for (const path of spellings) {
+      answers.push(await send(app, path));
+    }
+    expect(answers.map(({ status }) => status)).toEqual([200, 200, 200, 200]);
+    const results = answers.map(
+      ({ body }) => (JSON.parse(body.toString('utf8')) as { results: unknown }).results,
+    );
+    expect(results[0]).toEqual([
+      expect.objectContaining({ country: 'AR' }),
+      expect.objectContaining({ country: 'CL' }),
+    ]);
+    for (const result of results.slice(1)) {
+      expect(result).toEqual(results[0]);
+    }
+  });
+});
+
 describe('response cache behind a guard', () => {
   let app: INestApplication;
 
@@ -415,14 +473,17 @@ describe('response cache observability (LOG_LEVEL=info)', () => {
 
   beforeAll(async () => {
     app = await startApp({ DATA_PATH: SALES, LOG_LEVEL: 'info' });
-    // Access lines and Nest's loggers write through the access log's logger and its stream.
-    const stream = (
-      app.get(AccessLog).logger as unknown as Record<symbol, { write(line: string): boolean }>
-    )[symbols.streamSym];
+    // Nest's loggers write through the access log's pino logger into its output, and access
+    // lines straight into that output.
+    const output = (app.get(AccessLog).logger as unknown as Record<symbol, LogOutput>)[
+      symbols.streamSym
+    ];
     lines = [];
-    jest.spyOn(stream, 'write').mockImplementation((line: string) => {
+    jest.spyOn(output, 'write').mockImplementation((line: string) => {
       lines.push(line);
-      return true;
+    });
+    jest.spyOn(output, 'writeAccessLine').mockImplementation((_level: number, line: string) => {
+      lines.push(line);
     });
   });
 

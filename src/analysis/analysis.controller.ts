@@ -1,5 +1,6 @@
-import { Controller, Get, HttpStatus, Param, Query } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AnalysisResult } from 'src/analysis/analysis-request';
 import { analysisAnswerBody } from 'src/analysis/csv-answer';
 import { AnalysisQueryDto } from 'src/analysis/dto/analysis-query.dto';
@@ -13,7 +14,15 @@ import {
   ApiRateLimitedResponse,
   ApiBackendUnavailableResponse,
 } from 'src/common/problem/api-problem-responses.decorator';
-import { CacheAnswer } from 'src/response-cache/cache-answer.decorator';
+import { AnswerCache } from 'src/response-cache/answer-cache';
+import type { CacheAnswerOptions } from 'src/response-cache/answer-options';
+
+/** Answers are keyed by the named dataset's version, written as JSON or CSV. */
+const ANALYSIS_ANSWERS: CacheAnswerOptions<AnalysisResult> = {
+  source: 'dataset-param',
+  body: analysisAnswerBody,
+  markRejectedRows: true,
+};
 
 @ApiTags('analysis')
 @ApiRateLimitedResponse()
@@ -21,10 +30,12 @@ import { CacheAnswer } from 'src/response-cache/cache-answer.decorator';
 @ApiExtraModels(ProblemDetailsDto)
 @Controller({ path: 'datasets', version: '1' })
 export class AnalysisController {
-  constructor(private readonly analysis: AnalysisService) {}
+  constructor(
+    private readonly analysis: AnalysisService,
+    private readonly answers: AnswerCache,
+  ) {}
 
   @Get(':dataset/analysis')
-  @CacheAnswer({ source: 'dataset-param', body: analysisAnswerBody, markRejectedRows: true })
   @ApiOperation({
     summary: 'Compute metrics over a dataset, filtered and grouped',
     description:
@@ -293,7 +304,11 @@ export class AnalysisController {
   analyse(
     @Param() { dataset }: DatasetParamDto,
     @Query() query: AnalysisQueryDto,
-  ): Promise<AnalysisResult> {
-    return this.analysis.analyse(dataset, query);
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<unknown> {
+    return this.answers.serve(ANALYSIS_ANSWERS, request, reply, () =>
+      this.analysis.analyse(dataset, query),
+    );
   }
 }

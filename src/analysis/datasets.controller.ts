@@ -1,5 +1,6 @@
-import { Controller, Get, HttpStatus, Param } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Param, Req, Res } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DatasetParamDto } from 'src/analysis/dto/dataset-param.dto';
 import { DatasetSummaryDto } from 'src/analysis/dto/analysis-response.dto';
 import {
@@ -8,8 +9,8 @@ import {
   ApiRateLimitedResponse,
   ApiBackendUnavailableResponse,
 } from 'src/common/problem/api-problem-responses.decorator';
-import { DatasetRepository, type DatasetSummary } from 'src/data/dataset.repository';
-import { CacheAnswer } from 'src/response-cache/cache-answer.decorator';
+import { DatasetRepository } from 'src/data/dataset.repository';
+import { AnswerCache } from 'src/response-cache/answer-cache';
 
 @ApiTags('datasets')
 @ApiRateLimitedResponse()
@@ -17,18 +18,24 @@ import { CacheAnswer } from 'src/response-cache/cache-answer.decorator';
 @ApiExtraModels(ProblemDetailsDto)
 @Controller({ path: 'datasets', version: '1' })
 export class DatasetsController {
-  constructor(private readonly datasets: DatasetRepository) {}
+  constructor(
+    private readonly datasets: DatasetRepository,
+    private readonly answers: AnswerCache,
+  ) {}
 
   @Get()
-  @CacheAnswer('all-datasets')
   @ApiOperation({ summary: 'List the configured datasets with their summaries' })
   @ApiOkResponse({ type: [DatasetSummaryDto] })
-  list(): Promise<DatasetSummary[]> {
-    return this.datasets.list();
+  list(
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<unknown> {
+    return this.answers.serve({ source: 'all-datasets' }, request, reply, () =>
+      this.datasets.list(),
+    );
   }
 
   @Get(':dataset')
-  @CacheAnswer('dataset-param')
   @ApiOperation({
     summary: 'Describe one dataset',
     description:
@@ -49,7 +56,13 @@ export class DatasetsController {
       instance: '/v1/datasets/salez',
     },
   )
-  describe(@Param() { dataset }: DatasetParamDto): Promise<DatasetSummary> {
-    return this.datasets.summary(dataset);
+  describe(
+    @Param() { dataset }: DatasetParamDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<unknown> {
+    return this.answers.serve({ source: 'dataset-param' }, request, reply, () =>
+      this.datasets.summary(dataset),
+    );
   }
 }

@@ -167,6 +167,24 @@ describe(LogOutput.name, () => {
     expect(output.bufferedBytes).toBeLessThanOrEqual(MAX_BYTES / 2);
   });
 
+  it('should admit access lines built without pino as pino-written ones, and drop them alike', async () => {
+    const accessLine = (status: number) =>
+      `${JSON.stringify({ level: 'info', responseTime: 1, padding: ACCESS_PADDING, msg: `GET / ${status}` })}\n`;
+    let accepted = 0;
+    while (dropped.length === 0) {
+      output.writeAccessLine(levels.values.info, accessLine(200));
+      accepted += dropped.length === 0 ? 1 : 0;
+    }
+    expect(accepted).toBeGreaterThan(0);
+    expect(output.bufferedBytes).toBeLessThanOrEqual(MAX_BYTES / 2);
+    await sleep(200);
+    output.writeAccessLine(levels.values.warn, accessLine(404));
+    expect(dropped).toEqual(['info', 'warn']);
+    // An error still fits in the room the access lines leave.
+    logger.error({ padding: 'e'.repeat(4000) }, 'Unexpected error');
+    expect(dropped).toEqual(['info', 'warn']);
+  });
+
   it('should keep room for errors and shutdown lines after access lines are refused', async () => {
     fillWithAccessLines();
     await sleep(200);

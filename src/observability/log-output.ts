@@ -107,10 +107,18 @@ export class LogOutput {
     return this.buffered;
   }
 
+  /** pino's write: the line's level and fields come from the metadata pino set just before. */
   write(line: string): void {
-    const level = this.lastLevel;
+    this.admit(line, this.lastLevel, admissionShare(this.lastLevel, this.lastObj));
+  }
+
+  /** An access line built without pino (see access-log.ts), admitted as pino's would be. */
+  writeAccessLine(level: number, line: string): void {
+    this.admit(line, level, ACCESS_SHARE);
+  }
+
+  private admit(line: string, level: number, share: number | undefined): void {
     const bytes = Buffer.byteLength(line);
-    const share = admissionShare(level, this.lastObj);
     if (this.broken || (share !== undefined && this.buffered + bytes > this.maxBytes * share)) {
       this.drop(level);
       return;

@@ -1,6 +1,7 @@
 import { pino, stdTimeFunctions } from 'pino';
 import {
   accessLevelOf,
+  accessLine,
   accessMessageOf,
   isoTimePerMillisecond,
   logAccess,
@@ -92,6 +93,54 @@ describe(logAccess.name, () => {
     const logger = pino(loggerOptions({ ...JSON_LOGS, level: 'warn' }), stream);
     logAccess(logger, { id: 'r-1', method: 'GET', url: '/health' }, '/health', 200, 1);
     expect(lines).toEqual([]);
+  });
+});
+
+describe(accessLine.name, () => {
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  /** The line pino writes with the service's options for the same request. */
+  function pinoLine(id: string, method: string, url: string, route: string, status: number) {
+    const { lines, stream } = captureLines();
+    logAccess(pino(loggerOptions(JSON_LOGS), stream), { id, method, url }, route, status, 7.5);
+    return lines[0];
+  }
+
+  const CASES: ReadonlyArray<[string, string, string, string, number]> = [
+    ['r-1', 'GET', '/data_analysis?mean=true&include_ar=true', '/data_analysis', 200],
+    ['trace-42', 'HEAD', '/v1/datasets/sales', '/v1/datasets/:dataset', 304],
+    [
+      'r-2',
+      'GET',
+      '/v1/datasets/x%22y/analysis?metrics=%E0',
+      '/v1/datasets/:dataset/analysis',
+      404,
+    ],
+    ['r-3', 'POST', '/nothing?a="quoted"&b=back\\slash&c=tab\tnew\nline', 'unmatched', 404],
+    ['r-4', 'GET', '/explore?title=ventas ñandú 売上 😀', '/explore', 500],
+    ['i'.repeat(300), 'GET', `/health?x=${'%E0'.repeat(10_000)}`, '/health', 414],
+    ['r-5', 'GET', `/health?c=${'\u0001'.repeat(1_000)}`, '/health', 429],
+  ];
+
+  it.each(CASES)('should write what pino writes for %#', (id, method, url, route, status) => {
+    jest.useFakeTimers({ now: new Date('2026-12-01T05:30:00.123Z') });
+    const built = accessLine(accessLevelOf(status), { id, method, url }, route, status, 7.5);
+    expect(built).toBe(pinoLine(id, method, url, route, status));
+    expect(JSON.parse(built)).toMatchObject({
+      level: accessLevelOf(status),
+      time: '2026-12-01T05:30:00.123Z',
+      res: { statusCode: status },
+      responseTime: 8,
+    });
+  });
+
+  it('should escape a lone surrogate, so the line stays valid UTF-8 JSON', () => {
+    const url = '/health?x=\ud800';
+    const built = accessLine('info', { id: 'r-1', method: 'GET', url }, '/health', 200, 1);
+    expect(built).toContain('\\ud800');
+    expect((JSON.parse(built) as { req: { url: string } }).req.url).toBe(url);
   });
 });
 

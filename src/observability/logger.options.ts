@@ -127,6 +127,30 @@ export function loggedRequest({ id, method, url }: AccessRequest): AccessRequest
   return new LoggedRequest(id, method, url);
 }
 
+/**
+ * One request's access line as the service's pino logger writes it in JSON (the same fields, in
+ * the same order, cut to the same bounds), built as one string: through pino's object path the
+ * line cost about a fifth of a cached answer's CPU (see bench/README.md).
+ */
+export function accessLine(
+  level: Level,
+  { id, method, url }: AccessRequest,
+  route: string,
+  statusCode: number,
+  responseTimeMs: number,
+): string {
+  const message = truncateForLog(accessMessageOf(method, route, statusCode), TEXT_LOG_BYTES);
+  return (
+    `{"level":"${level}"${isoTimePerMillisecond()}` +
+    `,"req":{"id":${JSON.stringify(truncateForLog(id, HEADER_VALUE_LOG_BYTES))}` +
+    `,"method":${JSON.stringify(method)}` +
+    `,"url":${JSON.stringify(truncateForLog(url, URL_LOG_BYTES))}}` +
+    `,"route":${JSON.stringify(truncateForLog(route, TEXT_LOG_BYTES))}` +
+    `,"res":{"statusCode":${statusCode}},"responseTime":${Math.round(responseTimeMs)}` +
+    `,"msg":${JSON.stringify(message)}}\n`
+  );
+}
+
 /** One request's access line: method, URL, route template, status, duration and request id. */
 export function logAccess(
   logger: Logger,

@@ -18,18 +18,15 @@ import { PrometheusService } from 'src/observability/prometheus.service';
       useFactory: (config: LoggingConfig, prometheus: PrometheusService) => {
         const options = loggerOptions(config);
         // JSON lines go through a bounded buffer; pretty output is for a developer's terminal.
-        const logger =
-          config.format === 'json'
-            ? pino(
-                options,
-                new LogOutput({
-                  maxBytes: config.bufferMaxBytes,
-                  fd: process.stdout.fd,
-                  onDrop: (level) => prometheus.countDroppedLogLine(level),
-                }),
-              )
-            : pino(options);
-        return new AccessLog(logger);
+        if (config.format !== 'json') {
+          return new AccessLog(pino(options));
+        }
+        const output = new LogOutput({
+          maxBytes: config.bufferMaxBytes,
+          fd: process.stdout.fd,
+          onDrop: (level) => prometheus.countDroppedLogLine(level),
+        });
+        return new AccessLog(pino(options, output), output);
       },
     },
   ],

@@ -11,6 +11,7 @@ import {
 } from 'src/analysis/legacy/legacy-query.error';
 import { toBooleanFlag } from 'src/common/validation/query-transforms';
 import { prototypeKeyErrors } from 'src/common/validation/strict-validation.pipe';
+import { ValidationMemo } from 'src/common/validation/validation-memo';
 
 const INCLUDE_FLAG = /^include_([a-z]{2})$/;
 const DECLARED_INCLUDE_FLAGS = new Set(['include_ar', 'include_cl', 'include_uy']);
@@ -46,7 +47,15 @@ export class LegacyAnalysisQueryPipe implements PipeTransform<
   Record<string, unknown>,
   LegacyAnalysisQuery
 > {
+  /** Recently validated queries (see `ValidationMemo`). */
+  private readonly memo = new ValidationMemo<LegacyAnalysisQuery>();
+
   transform(raw: Record<string, unknown>): LegacyAnalysisQuery {
+    const key = this.memo.keyOf(raw);
+    return this.memo.get(key)?.value ?? this.memo.remember(key, this.validate(raw));
+  }
+
+  private validate(raw: Record<string, unknown>): LegacyAnalysisQuery {
     // A null-prototype record, so a `__proto__` key stays an ordinary (unknown) parameter.
     const declared = Object.create(null) as Record<string, unknown>;
     const extraIncludes: { parameter: string; value: unknown }[] = [];

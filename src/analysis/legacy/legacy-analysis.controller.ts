@@ -1,4 +1,4 @@
-import { Controller, Get, HttpStatus, Query, UseFilters } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Query, Req, Res, UseFilters } from '@nestjs/common';
 import {
   ApiExtraModels,
   ApiOkResponse,
@@ -8,6 +8,7 @@ import {
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LegacyDetailDto, LegacyValidationErrorDto } from 'src/analysis/legacy/legacy-error-bodies';
 import { LegacyErrorsFilter } from 'src/analysis/legacy/legacy-errors.filter';
 import { LegacyGlobalDto, LegacyMetricsDto } from 'src/analysis/legacy/legacy-response.dto';
@@ -22,7 +23,15 @@ import {
 import { REJECTED_ROWS_HEADER } from 'src/common/http/header-names';
 import { ApiRateLimitedResponse } from 'src/common/problem/api-problem-responses.decorator';
 import { pythonJsonAnswerBody } from 'src/common/serialization/python-json';
-import { CacheAnswer } from 'src/response-cache/cache-answer.decorator';
+import { AnswerCache } from 'src/response-cache/answer-cache';
+import type { CacheAnswerOptions } from 'src/response-cache/answer-options';
+
+/** Answers are keyed by the default dataset's version, written as Python's JSON was. */
+const LEGACY_ANSWERS: CacheAnswerOptions<LegacyAnalysisResponse> = {
+  source: 'default-dataset',
+  body: pythonJsonAnswerBody,
+  markRejectedRows: true,
+};
 
 @ApiTags('compatible')
 @ApiRateLimitedResponse()
@@ -30,10 +39,12 @@ import { CacheAnswer } from 'src/response-cache/cache-answer.decorator';
 @UseFilters(LegacyErrorsFilter)
 @Controller('data_analysis')
 export class LegacyAnalysisController {
-  constructor(private readonly legacy: LegacyAnalysisService) {}
+  constructor(
+    private readonly legacy: LegacyAnalysisService,
+    private readonly answers: AnswerCache,
+  ) {}
 
   @Get()
-  @CacheAnswer({ source: 'default-dataset', body: pythonJsonAnswerBody, markRejectedRows: true })
   @ApiOperation({
     summary: 'Mean, median and max per country or overall (compatible with the original service)',
     description:
@@ -140,7 +151,9 @@ export class LegacyAnalysisController {
   })
   analyse(
     @Query(LegacyAnalysisQueryPipe) query: LegacyAnalysisQuery,
-  ): Promise<LegacyAnalysisResponse> {
-    return this.legacy.analyse(query);
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<unknown> {
+    return this.answers.serve(LEGACY_ANSWERS, request, reply, () => this.legacy.analyse(query));
   }
 }

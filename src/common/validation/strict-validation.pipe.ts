@@ -2,6 +2,7 @@ import { ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
 import type { ParameterError } from 'src/common/errors/domain.error';
 import { InvalidParametersError } from 'src/common/errors/invalid-parameters.error';
 import { validationExceptionFactory } from 'src/common/validation/validation-exception.factory';
+import { ValidationMemo } from 'src/common/validation/validation-memo';
 
 /**
  * Keys class-transformer drops before validation, so `whitelist` never sees them: `__proto__`,
@@ -23,9 +24,10 @@ export function prototypeKeyErrors(value: unknown): ParameterError[] {
 }
 
 /**
- * The global ValidationPipe (whitelist, forbidNonWhitelisted, transform) with one addition: keys
+ * The global ValidationPipe (whitelist, forbidNonWhitelisted, transform) with two additions: keys
  * such as `__proto__` are refused like any other unknown parameter instead of being dropped
- * silently, and together with the other errors of the same request.
+ * silently, and together with the other errors of the same request; and the validated DTOs of
+ * recently seen queries and route parameters are remembered (see `ValidationMemo`).
  */
 export class StrictValidationPipe extends ValidationPipe {
   constructor() {
@@ -39,7 +41,31 @@ export class StrictValidationPipe extends ValidationPipe {
     });
   }
 
+  /** Validated queries and route parameters by DTO class. */
+  private readonly memos = new WeakMap<object, ValidationMemo<unknown>>();
+
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const { metatype, type } = metadata;
+    if (
+      metatype === undefined ||
+      (type !== 'query' && type !== 'param') ||
+      !this.toValidate(metadata)
+    ) {
+      return this.validateStrictly(value, metadata);
+    }
+    let memo = this.memos.get(metatype);
+    if (memo === undefined) {
+      memo = new ValidationMemo();
+      this.memos.set(metatype, memo);
+    }
+    const key = memo.keyOf(value);
+    const known = memo.get(key);
+    return known !== undefined
+      ? known.value
+      : memo.remember(key, await this.validateStrictly(value, metadata));
+  }
+
+  private async validateStrictly(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     // Only for DTOs this pipe validates: a route reading the raw query with its own pipe checks it there.
     const dropped = this.toValidate(metadata) ? prototypeKeyErrors(value) : [];
     try {

@@ -1,6 +1,4 @@
-import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ResponseCacheInterceptor } from 'src/response-cache/response-cache.interceptor';
 
 /** Which data an answer is computed from, and so whose version its cache key carries. */
 export type AnswerSource =
@@ -21,7 +19,8 @@ export type AnswerBodyWriter<Result = never> = (
   reply: FastifyReply,
 ) => unknown;
 
-export interface CacheAnswerOptions<Result> {
+/** How a cacheable route's answers are keyed and written (see `AnswerCache.serve`). */
+export interface CacheAnswerOptions<Result = never> {
   readonly source: AnswerSource;
   /** The body's form; the result as JSON when absent. */
   readonly body?: AnswerBodyWriter<Result>;
@@ -31,20 +30,3 @@ export interface CacheAnswerOptions<Result> {
    */
   readonly markRejectedRows?: boolean;
 }
-
-export const CACHE_ANSWER_OPTIONS = Symbol('cacheAnswerOptions');
-
-/**
- * Serves the route's successful GET answers from the response cache, with an ETag, Cache-Control
- * and Vary. As an interceptor it runs after the rate limit and every guard, so a cached answer is
- * never given to a request the pipeline would refuse. The body's form and its describing headers
- * are produced inside the cache, whose entries keep them: one interceptor does it all, since each
- * interceptor costs every request Nest's observable plumbing (see bench/README.md).
- */
-export const CacheAnswer = <Result = never>(
-  options: AnswerSource | CacheAnswerOptions<Result>,
-): MethodDecorator =>
-  applyDecorators(
-    SetMetadata(CACHE_ANSWER_OPTIONS, typeof options === 'string' ? { source: options } : options),
-    UseInterceptors(ResponseCacheInterceptor),
-  );
