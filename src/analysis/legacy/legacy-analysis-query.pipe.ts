@@ -52,7 +52,7 @@ export class LegacyAnalysisQueryPipe implements PipeTransform<
 
   transform(raw: Record<string, unknown>): LegacyAnalysisQuery {
     const key = this.memo.keyOf(raw);
-    return this.memo.get(key)?.value ?? this.memo.remember(key, this.validate(raw));
+    return this.memo.get(key) ?? this.memo.remember(key, this.validate(raw));
   }
 
   private validate(raw: Record<string, unknown>): LegacyAnalysisQuery {

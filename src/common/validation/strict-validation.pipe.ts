@@ -42,7 +42,7 @@ export class StrictValidationPipe extends ValidationPipe {
   }
 
   /** Validated queries and route parameters by DTO class. */
-  private readonly memos = new WeakMap<object, ValidationMemo<unknown>>();
+  private readonly memos = new WeakMap<object, ValidationMemo<object>>();
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const { metatype, type } = metadata;
@@ -59,10 +59,10 @@ export class StrictValidationPipe extends ValidationPipe {
       this.memos.set(metatype, memo);
     }
     const key = memo.keyOf(value);
-    const known = memo.get(key);
-    return known !== undefined
-      ? known.value
-      : memo.remember(key, await this.validateStrictly(value, metadata));
+    // A DTO this pipe validates comes back as an instance of its class.
+    return (
+      memo.get(key) ?? memo.remember(key, (await this.validateStrictly(value, metadata)) as object)
+    );
   }
 
   private async validateStrictly(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {

@@ -22,8 +22,8 @@ function deepFreeze<T>(value: T): T {
  * can serve it (see bench/README.md). Only successes are kept: an invalid input is checked, and
  * refused with all its errors, every time. Kept values are deeply frozen and shared.
  */
-export class ValidationMemo<T> {
-  private readonly entries = new LRUCache<string, { value: T }>({
+export class ValidationMemo<T extends object> {
+  private readonly entries = new LRUCache<string, T>({
     max: MAX_ENTRIES,
     maxSize: MAX_KEY_CHARS,
     sizeCalculation: (_entry, key) => Math.max(key.length, 1),
@@ -34,14 +34,14 @@ export class ValidationMemo<T> {
     return JSON.stringify(raw) ?? 'undefined';
   }
 
-  /** The validated form remembered for a key, if any (wrapped: it may itself be falsy). */
-  get(key: string): { readonly value: T } | undefined {
+  /** The validated form remembered for a key, if any. */
+  get(key: string): T | undefined {
     return this.entries.get(key);
   }
 
   /** Remembers the validated form of a key's input, frozen, and returns it. */
   remember(key: string, value: T): T {
-    this.entries.set(key, { value: deepFreeze(value) });
+    this.entries.set(key, deepFreeze(value));
     return value;
   }
 }
