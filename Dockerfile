@@ -31,5 +31,6 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["tini", "--"]
-# The same command as `npm run start:prod` (a young generation of 2 × 2 MiB, see README).
+# The same command as `npm run start:prod` (a young generation of 2 × 2 MiB, see README);
+# scripts/check-production-artifact.sh runs this CMD and fails when the two differ.
 CMD ["node", "--max-semi-space-size=2", "dist/main.js"]

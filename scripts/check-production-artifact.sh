@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the service and runs it the way the Docker image's final stage does: production
-# dependencies only, dist/ and data/, as an unprivileged user. Checks readiness, /health, one
-# compatible query and a clean exit (code 0) on SIGTERM. Needs only Node 20+ and util-linux.
+# dependencies only, dist/ and data/, as an unprivileged user, with the Dockerfile's own CMD (which
+# must equal `npm run start:prod`, the command the benches and the load test start). Checks
+# readiness, /health, one compatible query and a clean exit (code 0) on SIGTERM. Needs only Node
+# 20+ and util-linux.
 #
 # Usage: scripts/check-production-artifact.sh
 set -euo pipefail
@@ -51,6 +53,20 @@ check_json() {
 }
 
 cd "$ROOT"
+# The image's start command, word by word; the benches measure `npm run start:prod`, so the two
+# must not drift apart.
+IMAGE_CMD_WORDS="$(node -e '
+  const { readFileSync } = require("node:fs");
+  const cmd = readFileSync("Dockerfile", "utf8").match(/^CMD\s+(\[.*\])\s*$/m);
+  if (!cmd) throw new Error("the Dockerfile has no exec-form CMD");
+  const words = JSON.parse(cmd[1]);
+  const startProd = require("./package.json").scripts["start:prod"].trim().split(/\s+/);
+  if (words.join(" ") !== startProd.join(" ")) {
+    throw new Error(`Dockerfile CMD (${words.join(" ")}) differs from start:prod (${startProd.join(" ")})`);
+  }
+  console.log(words.join("\n"));
+')" || fail "the image's start command is not npm run start:prod's"
+mapfile -t IMAGE_CMD <<<"$IMAGE_CMD_WORDS"
 if [[ ! -d node_modules ]]; then
   log "installing build dependencies (npm ci)"
   npm ci --no-audit --no-fund
@@ -72,11 +88,11 @@ if [[ "$(id -u)" -eq 0 ]]; then
   RUN_AS=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
 fi
 
-log "starting node dist/main.js${RUN_AS:+ as nobody}"
+log "starting ${IMAGE_CMD[*]}${RUN_AS:+ as nobody}"
 (
   cd "$WORK"
   exec "${RUN_AS[@]}" env PORT=0 LOG_FORMAT=json LOG_LEVEL=info NODE_ENV=production \
-    node dist/main.js
+    "${IMAGE_CMD[@]}"
 ) >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 
