@@ -57,7 +57,8 @@ cd "$ROOT"
 # must not drift apart.
 IMAGE_CMD_WORDS="$(node -e '
   const { readFileSync } = require("node:fs");
-  const cmd = readFileSync("Dockerfile", "utf8").match(/^CMD\s+(\[.*\])\s*$/m);
+  // Docker runs the last CMD of the file (the final stage's).
+  const cmd = [...readFileSync("Dockerfile", "utf8").matchAll(/^CMD\s+(\[.*\])\s*$/gm)].pop();
   if (!cmd) throw new Error("the Dockerfile has no exec-form CMD");
   const words = JSON.parse(cmd[1]);
   const startProd = require("./package.json").scripts["start:prod"].trim().split(/\s+/);
