@@ -57,7 +57,7 @@ cd "$ROOT"
 # must not drift apart.
 IMAGE_CMD_WORDS="$(node -e '
   const { readFileSync } = require("node:fs");
-  // Docker runs the last CMD of the file (the final stage's).
+  // Docker runs the last CMD of the file, the final stage one.
   const cmd = [...readFileSync("Dockerfile", "utf8").matchAll(/^CMD\s+(\[.*\])\s*$/gm)].pop();
   if (!cmd) throw new Error("the Dockerfile has no exec-form CMD");
   const words = JSON.parse(cmd[1]);
