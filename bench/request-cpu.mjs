@@ -4,7 +4,7 @@
  * warm-up. Steadier than req/s on a shared machine, since it counts only the server's own work.
  *
  *   node bench/request-cpu.mjs <canonical|health|distinct|bare> [requests] [dist folder]
- *   node bench/request-cpu.mjs <nest-none|nest-answer|nest-through> [requests]
+ *   node bench/request-cpu.mjs <nest-none|nest-answer|nest-through|nest-floor> [requests]
  *
  * With REQUEST_CPU_PROFILE_DIR set, the server also writes a V8 CPU profile there
  * (`node --cpu-prof`) when it stops, to see where that CPU time goes.
@@ -21,7 +21,7 @@ import autocannon from 'autocannon';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { httpGet, startServer } from './lib/http-bench.mjs';
+import { fixedResponseHeaders, httpGet, startServer } from './lib/http-bench.mjs';
 import { BENCH_DIR, DATA_DIR, productionServerArgs, ROOT_DIR, SAMPLE_CSV } from './lib/paths.mjs';
 
 const [kind = 'canonical', requestsArg = '6000', distFolder = 'dist'] = process.argv.slice(2);
@@ -66,32 +66,41 @@ function startOurs() {
   });
 }
 
-/** The canonical answer of the built server, in a file the reference servers send. */
-async function canonicalBodyFile() {
+/**
+ * The canonical answer of the built server, in files the reference servers send: its body, and
+ * the headers that are the same on every response (security, CORS).
+ */
+async function canonicalAnswerFiles() {
   const ours = await startOurs();
   let body;
+  let headers;
   try {
-    ({ body } = await httpGet(ours.base + CANONICAL_PATH));
+    ({ body, headers } = await httpGet(ours.base + CANONICAL_PATH));
   } finally {
     await ours.stop();
   }
   const folder = mkdtempSync(join(tmpdir(), 'request-cpu-'));
   const bodyFile = join(folder, 'body.json');
+  const headersFile = join(folder, 'headers.json');
   writeFileSync(bodyFile, body);
-  return { folder, bodyFile };
+  writeFileSync(headersFile, JSON.stringify(fixedResponseHeaders(headers)));
+  return { folder, bodyFile, headersFile };
 }
 
 /**
  * A reference server sending our canonical answer: bare `node:http` (the throughput rows'
- * reference), or a Nest + Fastify app with no interceptor, one that answers itself, or one that
- * lets the request through (`http/nest-interceptor-server.cjs`).
+ * reference), a Nest + Fastify app with no interceptor, one that answers itself, or one that
+ * lets the request through (`http/nest-interceptor-server.cjs`), or the floor of a cached answer
+ * (`http/nest-floor-server.cjs`).
  */
 async function startReference() {
-  const { folder, bodyFile } = await canonicalBodyFile();
+  const { folder, bodyFile, headersFile } = await canonicalAnswerFiles();
   const args =
     kind === 'bare'
       ? [join(BENCH_DIR, 'http', 'bare-server.mjs'), bodyFile]
-      : [join(BENCH_DIR, 'http', 'nest-interceptor-server.cjs'), bodyFile, kind.slice(5)];
+      : kind === 'nest-floor'
+        ? [join(BENCH_DIR, 'http', 'nest-floor-server.cjs'), bodyFile, headersFile]
+        : [join(BENCH_DIR, 'http', 'nest-interceptor-server.cjs'), bodyFile, kind.slice(5)];
   const reference = await startServer({
     label: kind,
     args: [...nodeArgs, ...args],
@@ -105,7 +114,7 @@ async function startReference() {
   };
 }
 
-const REFERENCES = new Set(['bare', 'nest-none', 'nest-answer', 'nest-through']);
+const REFERENCES = new Set(['bare', 'nest-none', 'nest-answer', 'nest-through', 'nest-floor']);
 const server = REFERENCES.has(kind) ? await startReference() : await startOurs();
 try {
   let next = 0;

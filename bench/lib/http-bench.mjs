@@ -17,19 +17,46 @@ export function freePort() {
   });
 }
 
-/** GET with an optional keep-alive agent; resolves { status, body }. */
+/** GET with an optional keep-alive agent; resolves { status, headers, body }. */
 export function httpGet(url, agent) {
   return new Promise((resolve, reject) => {
     const req = get(url, { agent }, (res) => {
       const chunks = [];
       res.on('data', (chunk) => chunks.push(chunk));
       res.on('end', () =>
-        resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }),
+        resolve({
+          status: res.statusCode,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        }),
       );
       res.on('error', reject);
     });
     req.on('error', reject);
   });
+}
+
+/** Headers set per request, which the floor server sets itself. */
+const PER_REQUEST_HEADERS = new Set([
+  'date',
+  'connection',
+  'keep-alive',
+  'content-length',
+  'content-type',
+  'x-request-id',
+  'x-ratelimit-limit',
+  'x-ratelimit-remaining',
+  'x-ratelimit-reset',
+  'etag',
+  'cache-control',
+  'vary',
+]);
+
+/** Our canonical answer's headers that are the same on every response (security, CORS). */
+export function fixedResponseHeaders(headers) {
+  return Object.fromEntries(
+    Object.entries(headers).filter(([name]) => !PER_REQUEST_HEADERS.has(name)),
+  );
 }
 
 /**
