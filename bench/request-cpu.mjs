@@ -18,10 +18,10 @@
  * Linux only.
  */
 import autocannon from 'autocannon';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixedResponseHeaders, httpGet, startServer } from './lib/http-bench.mjs';
+import { httpGet, referenceServerArgs, startServer, writeAnswerFiles } from './lib/http-bench.mjs';
 import { BENCH_DIR, DATA_DIR, productionServerArgs, ROOT_DIR, SAMPLE_CSV } from './lib/paths.mjs';
 
 const [kind = 'canonical', requestsArg = '6000', distFolder = 'dist'] = process.argv.slice(2);
@@ -72,19 +72,14 @@ function startOurs() {
  */
 async function canonicalAnswerFiles() {
   const ours = await startOurs();
-  let body;
-  let headers;
+  let answer;
   try {
-    ({ body, headers } = await httpGet(ours.base + CANONICAL_PATH));
+    answer = await httpGet(ours.base + CANONICAL_PATH);
   } finally {
     await ours.stop();
   }
   const folder = mkdtempSync(join(tmpdir(), 'request-cpu-'));
-  const bodyFile = join(folder, 'body.json');
-  const headersFile = join(folder, 'headers.json');
-  writeFileSync(bodyFile, body);
-  writeFileSync(headersFile, JSON.stringify(fixedResponseHeaders(headers)));
-  return { folder, bodyFile, headersFile };
+  return { folder, ...writeAnswerFiles(folder, answer) };
 }
 
 /**
@@ -94,13 +89,11 @@ async function canonicalAnswerFiles() {
  * (`http/nest-floor-server.cjs`).
  */
 async function startReference() {
-  const { folder, bodyFile, headersFile } = await canonicalAnswerFiles();
+  const { folder, ...files } = await canonicalAnswerFiles();
   const args =
-    kind === 'bare'
-      ? [join(BENCH_DIR, 'http', 'bare-server.mjs'), bodyFile]
-      : kind === 'nest-floor'
-        ? [join(BENCH_DIR, 'http', 'nest-floor-server.cjs'), bodyFile, headersFile]
-        : [join(BENCH_DIR, 'http', 'nest-interceptor-server.cjs'), bodyFile, kind.slice(5)];
+    kind === 'bare' || kind === 'nest-floor'
+      ? referenceServerArgs(kind === 'bare' ? 'bare' : 'floor', files)
+      : [join(BENCH_DIR, 'http', 'nest-interceptor-server.cjs'), files.bodyFile, kind.slice(5)];
   const reference = await startServer({
     label: kind,
     args: [...nodeArgs, ...args],

@@ -7,9 +7,11 @@ import {
   closeSync,
   existsSync,
   mkdirSync,
+  mkdtempSync,
   openSync,
   readdirSync,
   readSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
@@ -18,11 +20,12 @@ import { join } from 'node:path';
 import { diffAnswers, RELATIVE_TOLERANCE } from './lib/compare.mjs';
 import { datasetSpec, ensureDataset } from './lib/datasets.mjs';
 import {
-  fixedResponseHeaders,
   httpGet,
+  referenceServerArgs,
   sequentialLatency,
   startServer,
   throughput,
+  writeAnswerFiles,
 } from './lib/http-bench.mjs';
 import {
   BENCH_DIR,
@@ -324,10 +327,11 @@ async function benchHttp(options, latencySpec, duckdbQ1, distinctSpec) {
   console.log(
     `  throughput on ${SAMPLE_CSV} (${options.connections} connections, ${options.durationSec} s)…`,
   );
+  const answerFolder = mkdtempSync(join(tmpdir(), 'bench-canonical-'));
   try {
     const rounds = { ours: [], floor: [], bare: [] };
-    const bodyFile = join(tmpdir(), `bench-canonical-body-${process.pid}.json`);
-    const headersFile = join(tmpdir(), `bench-canonical-headers-${process.pid}.json`);
+    // Written from our first answer, before any reference server starts.
+    let answerFiles;
     for (let round = 0; round < options.throughputRounds; round++) {
       for (const kind of ['ours', 'floor', 'bare']) {
         const server = await startServer(
@@ -341,10 +345,7 @@ async function benchHttp(options, latencySpec, duckdbQ1, distinctSpec) {
               }
             : {
                 label: kind,
-                args:
-                  kind === 'bare'
-                    ? [join(BENCH_DIR, 'http', 'bare-server.mjs'), bodyFile]
-                    : [join(BENCH_DIR, 'http', 'nest-floor-server.cjs'), bodyFile, headersFile],
+                args: referenceServerArgs(kind, answerFiles),
                 cwd: BENCH_DIR,
                 env: {},
                 readyPath: kind === 'bare' ? '/' : CANONICAL_PATH,
@@ -354,12 +355,13 @@ async function benchHttp(options, latencySpec, duckdbQ1, distinctSpec) {
         try {
           const url = server.base + CANONICAL_PATH;
           if (kind === 'ours' && round === 0) {
-            const { status, headers, body } = await httpGet(url);
-            if (status !== 200) {
-              throw new Error(`canonical query answered ${status}: ${body.slice(0, 200)}`);
+            const answer = await httpGet(url);
+            if (answer.status !== 200) {
+              throw new Error(
+                `canonical query answered ${answer.status}: ${answer.body.slice(0, 200)}`,
+              );
             }
-            writeFileSync(bodyFile, body);
-            writeFileSync(headersFile, JSON.stringify(fixedResponseHeaders(headers)));
+            answerFiles = writeAnswerFiles(answerFolder, answer);
           }
           // Short warm-up so both servers are measured with optimised code.
           await throughput(url, { connections: options.connections, durationSec: 2 });
@@ -409,6 +411,8 @@ async function benchHttp(options, latencySpec, duckdbQ1, distinctSpec) {
   } catch (error) {
     http.errors.throughput = String(error.message ?? error);
     console.log(`    FAILED: ${http.errors.throughput}`);
+  } finally {
+    rmSync(answerFolder, { recursive: true, force: true });
   }
   return http;
 }

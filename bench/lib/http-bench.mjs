@@ -1,9 +1,12 @@
 /** Server lifecycle, sequential latency and autocannon throughput for the HTTP rows. */
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { Agent, get } from 'node:http';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { BENCH_DIR } from './paths.mjs';
 import { nowMs, summarize } from './stats.mjs';
 
 export function freePort() {
@@ -52,11 +55,28 @@ const PER_REQUEST_HEADERS = new Set([
   'vary',
 ]);
 
-/** Our canonical answer's headers that are the same on every response (security, CORS). */
-export function fixedResponseHeaders(headers) {
-  return Object.fromEntries(
+/**
+ * Writes an answer of ours into `folder`, where the reference servers read it: its body, and its
+ * headers that are the same on every response (security, CORS).
+ */
+export function writeAnswerFiles(folder, { headers, body }) {
+  const files = { bodyFile: join(folder, 'body.json'), headersFile: join(folder, 'headers.json') };
+  const fixedHeaders = Object.fromEntries(
     Object.entries(headers).filter(([name]) => !PER_REQUEST_HEADERS.has(name)),
   );
+  writeFileSync(files.bodyFile, body);
+  writeFileSync(files.headersFile, JSON.stringify(fixedHeaders));
+  return files;
+}
+
+/**
+ * Node's arguments for a reference server sending that answer: bare `node:http` (`bare`) or the
+ * floor of a cached answer on Nest + Fastify (`floor`).
+ */
+export function referenceServerArgs(reference, { bodyFile, headersFile }) {
+  return reference === 'bare'
+    ? [join(BENCH_DIR, 'http', 'bare-server.mjs'), bodyFile]
+    : [join(BENCH_DIR, 'http', 'nest-floor-server.cjs'), bodyFile, headersFile];
 }
 
 /**
